@@ -1,0 +1,113 @@
+"""Inter-annotator agreement over sentences labelled by several reviewers: Cohen's kappa, Krippendorff's alpha.
+
+Every function takes the store's current labels as a DataFrame with columns `sentence_id`, `reviewer` and
+`label` (one row per reviewer and sentence). Skips count as a category: one reviewer skipping a sentence that
+another labels is a disagreement worth adjudicating.
+"""
+
+from __future__ import annotations
+
+from itertools import combinations
+
+import numpy as np
+import pandas as pd
+
+COLUMNS = ("sentence_id", "reviewer", "label")
+
+
+def overlap(labels: pd.DataFrame) -> pd.DataFrame:
+    """The sentences labelled by two or more reviewers: one row per sentence, one column per reviewer (NaN = none)."""
+    missing = [column for column in COLUMNS if column not in labels.columns]
+    if missing:
+        raise ValueError(f"labels frame lacks column(s) {', '.join(missing)}")
+    frame = labels.drop_duplicates(["sentence_id", "reviewer"], keep="last")
+    wide = frame.pivot(index="sentence_id", columns="reviewer", values="label")
+    return wide[wide.notna().sum(axis=1) >= 2]
+
+
+def cohen_kappa(a: pd.Series | list[str], b: pd.Series | list[str]) -> float:
+    """Cohen's kappa of two reviewers' labels for the same items; NaN when chance agreement is certain."""
+    a, b = pd.Series(list(a)), pd.Series(list(b))
+    if len(a) != len(b):
+        raise ValueError(f"cohen_kappa needs equal lengths, got {len(a)} and {len(b)}")
+    if a.empty:
+        return float("nan")
+    observed = float((a.values == b.values).mean())
+    pa, pb = a.value_counts(normalize=True), b.value_counts(normalize=True)
+    expected = float(pa.mul(pb, fill_value=0).sum())
+    if expected == 1.0:
+        return float("nan")
+    return (observed - expected) / (1.0 - expected)
+
+
+def pairwise_kappa(labels: pd.DataFrame) -> pd.DataFrame:
+    """Cohen's kappa for every pair of reviewers over the sentences both labelled (`n` of them)."""
+    wide = overlap(labels)
+    rows = []
+    for first, second in combinations(sorted(wide.columns), 2):
+        both = wide[[first, second]].dropna()
+        if both.empty:
+            continue
+        rows.append(
+            {
+                "reviewer_a": first,
+                "reviewer_b": second,
+                "n": len(both),
+                "observed": float((both[first] == both[second]).mean()),
+                "kappa": cohen_kappa(both[first], both[second]),
+            }
+        )
+    return pd.DataFrame(rows, columns=["reviewer_a", "reviewer_b", "n", "observed", "kappa"])
+
+
+def coincidences(labels: pd.DataFrame) -> pd.DataFrame:
+    """Krippendorff's coincidence matrix (nominal): pairable values per category pair, over sentences with ≥2 labels."""
+    wide = overlap(labels)
+    if wide.empty:
+        return pd.DataFrame(dtype=float)
+    long = wide.stack().rename("label").reset_index()
+    counts = pd.crosstab(long["sentence_id"], long["label"]).astype(float)
+    per_unit = counts.sum(axis=1).to_numpy()
+    weights = 1.0 / (per_unit - 1.0)
+    values = counts.to_numpy()
+    matrix = values.T @ (values * weights[:, None]) - np.diag((values * weights[:, None]).sum(axis=0))
+    return pd.DataFrame(matrix, index=counts.columns, columns=counts.columns)
+
+
+def krippendorff_alpha(labels: pd.DataFrame) -> float:
+    """Krippendorff's alpha for nominal data, any number of reviewers, missing labels allowed; NaN if undefined."""
+    matrix = coincidences(labels)
+    if matrix.empty:
+        return float("nan")
+    totals = matrix.sum(axis=1).to_numpy()
+    n = totals.sum()
+    agree = np.trace(matrix.to_numpy())
+    expected_disagreement = n * n - (totals**2).sum()
+    if expected_disagreement == 0:
+        return float("nan")
+    return float(1.0 - (n - 1.0) * (n - agree) / expected_disagreement)
+
+
+def per_label_agreement(labels: pd.DataFrame) -> pd.DataFrame:
+    """For each label: how often a pairable value of it is matched by the other reviewers' (specific agreement)."""
+    matrix = coincidences(labels)
+    if matrix.empty:
+        return pd.DataFrame(columns=["label", "pairable", "agreement"])
+    totals = matrix.sum(axis=1)
+    return pd.DataFrame(
+        {
+            "label": matrix.index,
+            "pairable": totals.to_numpy(),
+            "agreement": (pd.Series(np.diag(matrix), index=matrix.index) / totals).to_numpy(),
+        }
+    )
+
+
+def disagreements(labels: pd.DataFrame) -> pd.DataFrame:
+    """Sentences whose reviewers chose different labels: one row each, a column per reviewer, plus `labels` seen."""
+    wide = overlap(labels)
+    differing = wide[wide.nunique(axis=1, dropna=True) > 1]
+    out = differing.copy()
+    out.insert(0, "labels", [sorted(set(row.dropna())) for _, row in differing.iterrows()])
+    out.columns.name = None
+    return out.reset_index()

@@ -1,0 +1,347 @@
+"""The `annotator` command line: parse arguments, call the library, print. No logic of its own."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from annotator import config
+
+app = typer.Typer(
+    help="Label news sentences by where their content comes from, train a model on the labels, score new articles.",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+)
+
+DbOption = Annotated[
+    Optional[Path], typer.Option("--db", help="SQLite store (default: labels/annotations.db, or $ANNOTATOR_DB).")
+]
+ModelOption = Annotated[
+    Optional[Path], typer.Option("--model", help="Model file (default: models/model.joblib, or $ANNOTATOR_MODEL).")
+]
+JsonOption = Annotated[Optional[Path], typer.Option("--json", help="Also write the metrics as JSON to this file.")]
+
+
+def fail(message: str) -> None:
+    """Print one clear line and exit 1: bad input is never a traceback."""
+    typer.echo(f"Error: {message}", err=True)
+    raise typer.Exit(1)
+
+
+@contextmanager
+def clean_errors():
+    """Turn the library's input errors (all ValueError subclasses) and missing files into one line and exit 1."""
+    try:
+        yield
+    except (ValueError, FileNotFoundError, IsADirectoryError, PermissionError) as error:
+        fail(str(error))
+
+
+def open_store(db: Path | None):
+    from annotator.store import Store
+
+    return Store(db or config.default_db())
+
+
+def echo_frame(frame, *, max_rows: int | None = None) -> None:
+    typer.echo(frame.to_string(index=False, max_rows=max_rows) if len(frame) else "(nothing)")
+
+
+@app.command("import")
+def import_(
+    paths: Annotated[list[str], typer.Argument(help="Files or folders (.txt .md .html .jsonl .csv); - reads JSONL from stdin.")],
+    db: DbOption = None,
+) -> None:
+    """Import articles into the store and split them into sentences.
+
+    Reports articles and sentences, new versus already known; bad files are reported and skipped.
+
+    Example: annotator import seeds/ news.jsonl
+    """
+    from tqdm import tqdm
+
+    from annotator import read
+
+    problems = []
+
+    def articles():
+        for item in read.iter_articles(paths, stdin=sys.stdin):
+            if isinstance(item, read.Problem):
+                problems.append(item)
+                typer.echo(f"skipped {item.source}: {item.reason}", err=True)
+            else:
+                yield item
+
+    with clean_errors(), open_store(db) as store:
+        counts = store.add_articles(tqdm(articles(), unit=" articles", disable=not sys.stderr.isatty()))
+    typer.echo(
+        f"articles: {counts.articles_new} new, {counts.articles_known} already known; "
+        f"sentences: {counts.sentences_new} new, {counts.sentences_known} already known"
+    )
+    if problems:
+        fail(f"{len(problems)} input(s) could not be read")
+
+
+@app.command()
+def sentences(
+    article: Annotated[Optional[str], typer.Option(help="Only this article id.")] = None,
+    db: DbOption = None,
+) -> None:
+    """Print the stored sentences with their ids and character offsets.
+
+    Example: annotator sentences --article d2e7d545ee594781
+    """
+    with open_store(db) as store:
+        frame = store.sentences(article)
+    echo_frame(frame[["article_id", "id", "start", "end", "text"]].rename(columns={"id": "sentence_id"}))
+
+
+@app.command()
+def export(
+    out: Annotated[Path, typer.Option("--out", help="File to write.")],
+    format: Annotated[Optional[str], typer.Option("--format", help="jsonl or csv (default: from the extension).")] = None,
+    reviewer: Annotated[Optional[str], typer.Option(help="Only this reviewer's labels.")] = None,
+    db: DbOption = None,
+) -> None:
+    """Export the current labels (one per sentence and reviewer, skips included) as JSONL or CSV.
+
+    Example: annotator export --format jsonl --out labels.jsonl
+    """
+    from annotator import formats
+
+    with clean_errors(), open_store(db) as store:
+        count = formats.write_labels(store.label_records(reviewer=reviewer), out, format)
+    typer.echo(f"wrote {count} labels to {out}")
+
+
+@app.command("import-labels")
+def import_labels(
+    files: Annotated[list[Path], typer.Argument(help="Label files in the export format (JSONL or CSV).")],
+    db: DbOption = None,
+) -> None:
+    """Import label files (as written by `export`) into the store, with their articles and sentences.
+
+    Example: annotator import-labels labels/seed.jsonl
+    """
+    from annotator import formats
+
+    with clean_errors(), open_store(db) as store:
+        for file in files:
+            counts = store.import_label_records(formats.read_labels(file))
+            typer.echo(f"{file}: {counts}")
+
+
+@app.command()
+def stats(
+    files: Annotated[Optional[list[Path]], typer.Argument(help="Label files; without them, the store.")] = None,
+    db: DbOption = None,
+) -> None:
+    """Print label counts per label, reviewer, outlet kind (and topic, for authored label files).
+
+    Example: annotator stats labels/seed.jsonl labels/starter.jsonl
+    """
+    from annotator import formats
+
+    with clean_errors():
+        if files:
+            tables = formats.label_stats(formats.read_labels(file) for file in files)
+        else:
+            with open_store(db) as store:
+                tables = store.stats()
+    for name, table in tables.items():
+        typer.echo(f"\n{name}")
+        echo_frame(table)
+
+
+@app.command()
+def train(
+    labels: Annotated[
+        Optional[list[Path]], typer.Option("--labels", help="Train on exactly these label files (repeatable).")
+    ] = None,
+    out: Annotated[Path, typer.Option("--out", help="Where to write the model (a .card.json goes beside it).")] = None,
+    folds: Annotated[int, typer.Option(help="Cross-validation folds, grouped by article.")] = 5,
+    json_out: JsonOption = None,
+    db: DbOption = None,
+) -> None:
+    """Train the classifier and report grouped cross-validation.
+
+    Without --labels it trains on the shipped label files in labels/ plus the store's final labels.
+
+    Example: annotator train --labels labels/seed.jsonl --labels mine.jsonl --out models/mine.joblib
+    """
+    from tqdm import tqdm
+
+    from annotator import evaluate, training
+
+    out = out or config.default_model()
+    with clean_errors():
+        if labels:
+            frame = training.training_frame(label_files=labels)
+        else:
+            store_path = db or config.default_db()
+            store = open_store(store_path) if store_path.exists() else None
+            frame = training.training_frame(store=store)
+        with tqdm(total=100, unit="%", disable=not sys.stderr.isatty()) as bar:
+            card = training.fit(frame, out, folds=folds, progress=lambda f, msg: (bar.set_description(msg), bar.update(round(f * 100) - bar.n)))
+    metrics = card["metrics"]["cross_validation"]
+    typer.echo(evaluate.Evaluation.from_dict(metrics).table())
+    typer.echo(f"\nmodel: {out}\ncard:  {out}.card.json")
+    if json_out:
+        json_out.write_text(json.dumps(metrics, indent=2) + "\n")
+
+
+@app.command("evaluate")
+def evaluate_(
+    file: Annotated[Path, typer.Argument(help="A labelled file (JSONL or CSV, export format).")],
+    model_path: ModelOption = None,
+    json_out: JsonOption = None,
+) -> None:
+    """Evaluate a model on a labelled file: per-class precision, recall, F1, macro-F1, confusion matrix.
+
+    Example: annotator evaluate --model models/model.joblib held_out.jsonl
+    """
+    from annotator import evaluate, features, model, training
+
+    with clean_errors():
+        pipeline = model.load(model_path or config.default_model())
+        frame = features.context_frame(training.training_frame(label_files=[file]))
+        result = evaluate.evaluate(pipeline, frame)
+    typer.echo(result.table())
+    if json_out:
+        json_out.write_text(json.dumps(result.to_dict(), indent=2) + "\n")
+
+
+@app.command()
+def explain(
+    sentence: Annotated[str, typer.Argument(help="The sentence to explain.")],
+    model_path: ModelOption = None,
+    outlet: Annotated[str, typer.Option(help="The outlet it comes from (looked up in the registry).")] = "",
+    previous: Annotated[str, typer.Option("--prev", help="The sentence before it.")] = "",
+    next_: Annotated[str, typer.Option("--next", help="The sentence after it.")] = "",
+    top: Annotated[int, typer.Option(help="How many features to show.")] = 8,
+) -> None:
+    """Show the model's label for a sentence and the features that pushed it there.
+
+    Example: annotator explain "Peskov told state news agency RIA that the talks had stalled." --outlet Reuters
+    """
+    import pandas as pd
+
+    from annotator import features, model
+
+    with clean_errors():
+        pipeline = model.load(model_path or config.default_model())
+        frame = features.context_frame(
+            pd.DataFrame([{"text": sentence, "outlet": outlet, "prev_text": previous, "next_text": next_}])
+        )
+        scored = model.predict(pipeline, frame).iloc[0]
+        reasons = model.explain(pipeline, frame, top=top)[0]
+    typer.echo(f"{scored['label']}  (confidence {scored['confidence']:.2f})")
+    for column in [c for c in scored.index if c.startswith("p_")]:
+        typer.echo(f"  {column[2:]:<20} {scored[column]:.3f}")
+    typer.echo("because:")
+    for name, weight in reasons:
+        typer.echo(f"  {weight:+.3f}  {name}")
+
+
+@app.command()
+def score(
+    inputs: Annotated[list[str], typer.Argument(help="Files or folders of articles; - reads JSONL from stdin.")],
+    out: Annotated[Path, typer.Option("--out", help="Per-sentence results (.jsonl, .csv or .parquet).")],
+    model_path: ModelOption = None,
+    format: Annotated[Optional[str], typer.Option("--format", help="jsonl, csv or parquet (default: from --out).")] = None,
+    summary: Annotated[Optional[Path], typer.Option(help="Per-article summary (.csv or .jsonl).")] = None,
+    html: Annotated[Optional[Path], typer.Option(help="Highlighted, self-contained HTML report.")] = None,
+    errors: Annotated[Optional[Path], typer.Option(help="Where bad inputs are listed (default: beside --out).")] = None,
+    jobs: Annotated[Optional[int], typer.Option(help="Worker processes (default: all cores).")] = None,
+    dask: Annotated[Optional[str], typer.Option(help="'local' for a LocalCluster, or a scheduler tcp://HOST:PORT.")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+) -> None:
+    """Score articles sentence by sentence, streaming, in parallel; bad articles are reported and skipped.
+
+    Exits 0 when every input was scored, 1 when any failed.
+
+    Example: annotator score corpus/ --out scores.parquet --summary articles.csv --html report.html --jobs 2
+    """
+    from annotator import score as scoring
+
+    with clean_errors():
+        result = scoring.score_paths(
+            inputs, model_path or config.default_model(), out, fmt=format, jobs=jobs, dask=dask,
+            summary=summary, html=html, errors=errors, progress=not quiet,
+        )
+    if not quiet:
+        typer.echo(result.describe(), err=True)
+    if result.failed:
+        raise typer.Exit(1)
+
+
+@app.command()
+def source(
+    name_or_url: Annotated[str, typer.Argument(help="An outlet name, alias, domain or URL.")],
+) -> None:
+    """Look up an outlet in the source registry and print its kind.
+
+    Example: annotator source https://en.kremlin.ru/events/president/news/1
+    """
+    from annotator.sources import load_registry
+
+    registry = load_registry()
+    found = registry.lookup(outlet=name_or_url, url=name_or_url)
+    typer.echo(f"{found.name}: {found.kind} ({found.country})" if found else "unknown: independent")
+
+
+@app.command("app")
+def app_(
+    db: DbOption = None,
+    model_path: ModelOption = None,
+    port: Annotated[int, typer.Option(help="Port to serve on.")] = 8501,
+    address: Annotated[str, typer.Option(help="Address to bind (default: this machine only).")] = "127.0.0.1",
+) -> None:
+    """Start the labelling app in the browser (binds to 127.0.0.1, sends no usage statistics).
+
+    Example: annotator app --db labels/annotations.db --port 8501
+    """
+    env = dict(os.environ, ANNOTATOR_DB=str(db or config.default_db()))
+    env["ANNOTATOR_MODEL"] = str(model_path or config.default_model())
+    argv = [
+        sys.executable, "-m", "streamlit", "run", str(config.REPO_DIR / "app.py"),
+        "--server.address", address, "--server.port", str(port), "--server.headless", "true",
+        "--browser.gatherUsageStats", "false",
+    ]
+    raise typer.Exit(subprocess.call(argv, env=env))
+
+
+@app.command()
+def quickstart(
+    db: DbOption = None,
+    model_path: ModelOption = None,
+    report: Annotated[Path, typer.Option(help="Where to write the highlighted report.")] = Path("report.html"),
+    no_app: Annotated[bool, typer.Option("--no-app", help="Stop after the report; do not start the app.")] = False,
+    port: Annotated[int, typer.Option(help="Port for the app.")] = 8501,
+) -> None:
+    """The main job on the embedded defaults: import the seed article and its labels, train the default model
+    if there is none, score the seed article into report.html, then start the labelling app.
+
+    Example: annotator quickstart --no-app
+    """
+    from annotator import quickstart as qs
+
+    with clean_errors():
+        steps = qs.run(db=db or config.default_db(), model_path=model_path or config.default_model(), report=report)
+    for line in steps:
+        typer.echo(line)
+    if not no_app:
+        app_(db=db, model_path=model_path, port=port)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,572 @@
+"""What the classifier sees of a sentence: its words and character n-grams, attribution cues from the lexicons,
+the cues of the sentences around it and the kind of outlet that published it.
+
+Every step works on a whole batch with array operations (one regex pass, then numpy and scipy.sparse), because
+batch scoring must handle 10,000 sentences a second in one process; scikit-learn's own vectorizers tokenise each
+text in Python and are several times slower. The model input is a frame with the columns of `MODEL_COLUMNS`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.preprocessing import normalize
+
+from annotator import lexicons as lexicon_files
+from annotator import sources
+from annotator.records import Article, Sentence
+
+MODEL_COLUMNS = ("text", "prev_text", "next_text", "outlet_kind")
+START = "<s>"  # the token that opens every sentence: gives 'start: he' n-grams and `^`-anchored lexicon phrases
+QUOTE = '"'
+_SEP = "\x01"
+_TOKEN = re.compile(r'\w+|["“”„«»‘\x01]')
+_NORMALISE = str.maketrans({"“": QUOTE, "”": QUOTE, "„": QUOTE, "«": QUOTE, "»": QUOTE, "‘": QUOTE, **{d: "0" for d in "123456789"}})
+
+
+# ---------------------------------------------------------------------------------------------------- input frames
+
+
+def context_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of a label or sentence frame with the model's input columns filled in.
+
+    `prev_text`/`next_text` are the neighbouring sentences of the same article ordered by `start` ("" at the
+    article's edges and for rows without `article_id` or offsets); a missing or blank `outlet_kind` comes from
+    the source registry by `outlet`/`url`. Columns already present and filled are kept.
+    """
+    out = frame.copy()
+    out["text"] = out["text"].fillna("").astype(str) if "text" in out else pd.Series("", index=out.index)
+    if "prev_text" not in out or "next_text" not in out:
+        out["prev_text"], out["next_text"] = _neighbours(out)
+    out["prev_text"] = out["prev_text"].fillna("").astype(str)
+    out["next_text"] = out["next_text"].fillna("").astype(str)
+    out["outlet_kind"] = _outlet_kinds(out)
+    return out
+
+
+def _neighbours(frame: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    prev = pd.Series("", index=frame.index, dtype=object)
+    nxt = prev.copy()
+    if "article_id" not in frame or "start" not in frame:
+        return prev, nxt
+    article = frame["article_id"].fillna("").astype(str)
+    start = pd.to_numeric(frame["start"], errors="coerce")
+    placed = pd.DataFrame({"article": article, "start": start, "text": frame["text"]})
+    placed = placed[(article != "") & start.notna()]
+    # One text per position, so a sentence labelled twice is not its own neighbour.
+    positions = placed.drop_duplicates(["article", "start"]).sort_values(["article", "start"], kind="stable")
+    same_prev = positions["article"].eq(positions["article"].shift(1))
+    same_next = positions["article"].eq(positions["article"].shift(-1))
+    positions = positions.assign(
+        prev=positions["text"].shift(1).where(same_prev, ""), next=positions["text"].shift(-1).where(same_next, "")
+    )
+    keyed = positions.set_index(["article", "start"])
+    key = pd.MultiIndex.from_arrays([placed["article"], placed["start"]])
+    prev[placed.index] = keyed["prev"].reindex(key).to_numpy()
+    nxt[placed.index] = keyed["next"].reindex(key).to_numpy()
+    return prev, nxt
+
+
+def _outlet_kinds(frame: pd.DataFrame) -> pd.Series:
+    kinds = frame["outlet_kind"].fillna("").astype(str) if "outlet_kind" in frame else pd.Series("", index=frame.index)
+    missing = kinds == ""
+    if missing.any():
+        outlets = frame["outlet"].fillna("").astype(str) if "outlet" in frame else pd.Series("", index=frame.index)
+        urls = frame["url"].fillna("").astype(str) if "url" in frame else pd.Series("", index=frame.index)
+        registry = _registry()
+        pairs = pd.DataFrame({"outlet": outlets[missing], "url": urls[missing]})
+        found = {pair: registry.kind_of(outlet=pair[0], url=pair[1]) for pair in set(zip(pairs["outlet"], pairs["url"]))}
+        kinds = kinds.copy()
+        kinds[missing] = [found[pair] for pair in zip(pairs["outlet"], pairs["url"])]
+    return kinds
+
+
+def _registry() -> sources.Registry:
+    return sources.load_registry()
+
+
+def articles_frame(items: Iterable[tuple[Article, Sequence[Sentence]]]) -> pd.DataFrame:
+    """Model input for new articles: one row per sentence, in article order, with its neighbours and outlet kind.
+
+    Columns: the `MODEL_COLUMNS` plus `article_id`, `sentence_id`, `start`, `end`, `outlet`, `url`.
+    """
+    registry = None
+    columns: dict[str, list] = {name: [] for name in ("article_id", "sentence_id", "start", "end", "outlet", "url")}
+    texts: list[str] = []
+    prevs: list[str] = []
+    nexts: list[str] = []
+    kinds: list[str] = []
+    for article, sentences in items:
+        registry = registry or _registry()
+        kind = registry.kind_of(outlet=article.outlet, url=article.url)
+        ordered = sorted(sentences, key=lambda sentence: sentence.start)
+        text = [sentence.text for sentence in ordered]
+        texts += text
+        prevs += [""] + text[:-1] if text else []
+        nexts += text[1:] + [""] if text else []
+        kinds += [kind] * len(text)
+        columns["article_id"] += [article.id] * len(text)
+        columns["sentence_id"] += [sentence.id for sentence in ordered]
+        columns["start"] += [sentence.start for sentence in ordered]
+        columns["end"] += [sentence.end for sentence in ordered]
+        columns["outlet"] += [article.outlet] * len(text)
+        columns["url"] += [article.url] * len(text)
+    return pd.DataFrame({"text": texts, "prev_text": prevs, "next_text": nexts, "outlet_kind": kinds, **columns})
+
+
+def article_frame(article: Article, sentences: Sequence[Sentence]) -> pd.DataFrame:
+    """Model input for one article (see `articles_frame`)."""
+    return articles_frame([(article, sentences)])
+
+
+# ---------------------------------------------------------------------------------------------------- tokens
+
+
+@dataclass(frozen=True)
+class Tokens:
+    """The tokens of several texts as one flat stream: token i is `vocab[codes[i]]` and belongs to text `doc[i]`.
+
+    Every text opens with a `START` token. Tokens are runs of word characters, or a quotation mark; they are
+    lower-cased, curly quotes become `"` and digits 1-9 become 0.
+    """
+
+    codes: np.ndarray
+    doc: np.ndarray
+    vocab: np.ndarray
+    n_docs: int
+
+
+def tokenize(texts: Sequence[str]) -> Tokens:
+    """Tokenise all texts at once: split the joined text on whitespace, then split and normalise only the
+    distinct pieces with the token regex (a few thousand, not a few hundred thousand)."""
+    texts = [text.replace(_SEP, " ") for text in texts] if any(_SEP in text for text in texts) else list(texts)
+    if not texts:
+        empty = np.zeros(0, dtype=np.int64)
+        return Tokens(codes=empty, doc=empty, vocab=np.array([START], dtype=object), n_docs=0)
+    pieces, distinct = pd.factorize(np.array((_SEP + " " + f" {_SEP} ".join(texts)).split(), dtype=object), sort=False)
+    vocab: dict[str, int] = {}
+    parts = [
+        [vocab.setdefault(START if token == _SEP else token.lower().translate(_NORMALISE), len(vocab)) for token in _TOKEN.findall(piece)]
+        for piece in distinct.tolist()
+    ]
+    lengths = np.array([len(part) for part in parts], dtype=np.int64)
+    flat = np.fromiter((code for part in parts for code in part), dtype=np.int64, count=int(lengths.sum()))
+    first = np.cumsum(lengths) - lengths
+    # token j of the output is flat[first[piece] + (its rank within its piece)]
+    counts = lengths[pieces]
+    ends = np.cumsum(counts)
+    rank = np.arange(ends[-1] if len(ends) else 0) - np.repeat(ends - counts, counts)
+    codes = flat[np.repeat(first[pieces], counts) + rank]
+    vocab_array = np.array(list(vocab), dtype=object)
+    doc = np.cumsum(codes == vocab[START]) - 1
+    return Tokens(codes=codes, doc=doc, vocab=vocab_array, n_docs=len(texts))
+
+
+def phrase_tokens(phrase: str) -> tuple[str, ...]:
+    """The tokens of a lexicon phrase; a leading `^` becomes `START`, anchoring it at a sentence's start."""
+    anchored = phrase.startswith("^")
+    words = tuple(t.lower().translate(_NORMALISE) for t in _TOKEN.findall(phrase.lstrip("^")) if t != _SEP)
+    return (START, *words) if anchored else words
+
+
+def _ngram_keys(ids: np.ndarray, doc: np.ndarray, n: int, base: int) -> tuple[np.ndarray, np.ndarray]:
+    """Positions and integer keys of the n-grams of `ids` (base-`base` numbers) that lie in one text and hold no -1."""
+    m = len(ids) - n + 1
+    if m <= 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    ok = doc[:m] == doc[n - 1 : n - 1 + m]
+    key = np.zeros(m, dtype=np.int64)
+    for j in range(n):
+        part = ids[j : j + m]
+        ok &= part >= 0
+        key = key * base + part
+    where = np.flatnonzero(ok)
+    return where, key[where]
+
+
+def _lookup(keys: np.ndarray, table: np.ndarray) -> np.ndarray:
+    """Index of each key in the sorted `table`, -1 where absent."""
+    if len(table) == 0:
+        return np.full(len(keys), -1, dtype=np.int64)
+    pos = np.searchsorted(table, keys)
+    pos[pos == len(table)] = 0
+    return np.where(table[pos] == keys, pos, -1)
+
+
+def _count_matrix(rows: np.ndarray, cols: np.ndarray, shape: tuple[int, int]) -> sp.csr_matrix:
+    data = np.ones(len(rows), dtype=np.float64)
+    return sp.csr_matrix((data, (rows, cols)), shape=shape)
+
+
+# ---------------------------------------------------------------------------------------------------- lexicons
+
+
+class PhraseMatcher:
+    """Counts lexicon phrases in a token stream: a phrase of n words is one integer key of its word ids."""
+
+    def __init__(self, lexicons: Mapping[str, Sequence[str]]):
+        self.lexicons = list(lexicons)
+        entries = [(name, phrase) for name, phrases in lexicons.items() for phrase in dict.fromkeys(phrases)]
+        self.entry_names = [f'{name}: "{phrase}"' for name, phrase in entries]
+        distinct = list(dict.fromkeys(tokens for _, phrase in entries if (tokens := phrase_tokens(phrase))))
+        self.words = pd.Index(sorted({word for tokens in distinct for word in tokens}))
+        phrase_of = {tokens: i for i, tokens in enumerate(distinct)}
+        base = len(self.words) + 1
+        self.tables: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        for n in sorted({len(tokens) for tokens in distinct}):
+            of_n = [tokens for tokens in distinct if len(tokens) == n]
+            keys = np.array([_key(self.words.get_indexer(list(tokens)), base) for tokens in of_n], dtype=np.int64)
+            order = np.argsort(keys)
+            self.tables[n] = (keys[order], np.array([phrase_of[t] for t in of_n], dtype=np.int64)[order])
+        self.base = base
+        self.n_phrases = len(distinct)
+        rows = [phrase_of[tokens] for _, phrase in entries if (tokens := phrase_tokens(phrase))]
+        cols = [i for i, (_, phrase) in enumerate(entries) if phrase_tokens(phrase)]
+        # phrase -> (lexicon, phrase) entry, and entry -> lexicon: hits @ to_entries @ to_lexicons
+        self.to_entries = _count_matrix(np.array(rows, dtype=np.int64), np.array(cols, dtype=np.int64), (len(distinct), len(entries)))
+        lexicon_of = [self.lexicons.index(name) for name, _ in entries]
+        self.to_lexicons = _count_matrix(np.arange(len(entries)), np.array(lexicon_of, dtype=np.int64), (len(entries), len(self.lexicons)))
+
+    def match(self, tokens: Tokens) -> sp.csr_matrix:
+        """Per text, how often each (lexicon, phrase) entry occurs in it."""
+        ids = self.words.get_indexer(tokens.vocab)[tokens.codes] if len(tokens.codes) else tokens.codes
+        rows, cols = [], []
+        for n, (keys, phrase_ids) in self.tables.items():
+            where, key = _ngram_keys(ids, tokens.doc, n, self.base)
+            found = _lookup(key, keys)
+            hit = found >= 0
+            rows.append(tokens.doc[where[hit]])
+            cols.append(phrase_ids[found[hit]])
+        hits = _count_matrix(np.concatenate(rows or [[]]).astype(np.int64), np.concatenate(cols or [[]]).astype(np.int64), (tokens.n_docs, self.n_phrases))
+        return (hits @ self.to_entries).tocsr()
+
+
+def _key(ids: np.ndarray, base: int) -> int:
+    key = 0
+    for i in ids:
+        key = key * base + int(i)
+    return key
+
+
+def default_lexicons() -> dict[str, tuple[str, ...]]:
+    """The shipped lexicons, with the registry's state-media outlet names and aliases added to `state_media`."""
+    found = lexicon_files.load_all()
+    outlets = [s for s in _registry().sources if s.kind == "state_media"]
+    names = [name.lower() for source in outlets for name in (source.name, *source.aliases)]
+    found["state_media"] = tuple(dict.fromkeys([*found.get("state_media", ()), *names]))
+    return found
+
+
+# ---------------------------------------------------------------------------------------------------- pipeline steps
+
+
+@dataclass(frozen=True)
+class Batch:
+    """A parsed model input: tokens and lexicon hits of the distinct texts among the sentences and their neighbours.
+
+    `text`, `prev` and `next` give, per input row, the index of its sentence and neighbours among those texts.
+    """
+
+    tokens: Tokens
+    entries: sp.csr_matrix  # distinct texts x lexicon entries: occurrences
+    flags: np.ndarray  # distinct texts x (lexicons..., quote): 0/1
+    text: np.ndarray
+    prev: np.ndarray
+    next: np.ndarray
+    outlet_kind: np.ndarray
+    entry_names: list[str]  # 'cue: "said"', one per column of `entries`
+    flag_names: list[str]  # lexicon names, then "quote": one per column of `flags`
+
+    def __len__(self) -> int:
+        return len(self.text)
+
+
+class Parse(BaseEstimator, TransformerMixin):
+    """Step 1: tokenise each sentence and its neighbours once and find the lexicon phrases in them.
+
+    `lexicons` maps lexicon name to phrases; None means the shipped files plus the registry, read at fit time and
+    kept in the fitted model, so a saved model matches as it was trained.
+    """
+
+    def __init__(self, lexicons: Mapping[str, Sequence[str]] | None = None):
+        self.lexicons = lexicons
+
+    def fit(self, X: pd.DataFrame, y=None) -> Parse:
+        self.lexicons_ = {k: tuple(v) for k, v in (self.lexicons or default_lexicons()).items()}
+        self.matcher_ = PhraseMatcher(self.lexicons_)
+        self.flag_names_ = [*self.lexicons_, "quote"]
+        return self
+
+    def transform(self, X: pd.DataFrame) -> Batch:
+        missing = [column for column in MODEL_COLUMNS if column not in X]
+        if missing:
+            raise ValueError(f"model input lacks the column(s) {', '.join(missing)}; build it with features.context_frame")
+        n = len(X)
+        stacked = pd.concat([X["text"], X["prev_text"], X["next_text"]], ignore_index=True).fillna("").astype(str)
+        which, distinct = pd.factorize(stacked, sort=False)
+        tokens = tokenize(distinct.tolist())
+        entries = self.matcher_.match(tokens)
+        lexicon_counts = (entries @ self.matcher_.to_lexicons).toarray()
+        quote = np.bincount(tokens.doc[tokens.vocab[tokens.codes] == QUOTE], minlength=tokens.n_docs)
+        flags = (np.column_stack([lexicon_counts, quote]) > 0).astype(np.float64)
+        return Batch(
+            tokens=tokens,
+            entries=entries,
+            flags=flags,
+            text=which[:n],
+            prev=which[n : 2 * n],
+            next=which[2 * n :],
+            outlet_kind=X["outlet_kind"].fillna("").astype(str).to_numpy(),
+            entry_names=self.matcher_.entry_names,
+            flag_names=self.flag_names_,
+        )
+
+
+def _tfidf(counts: sp.csr_matrix, idf: np.ndarray, sublinear: bool) -> sp.csr_matrix:
+    counts = counts.tocsr(copy=True)
+    if sublinear:
+        np.log(counts.data, out=counts.data)
+        counts.data += 1.0
+    counts.data *= idf[counts.indices]
+    return normalize(counts, copy=False)
+
+
+def _idf(counts: sp.csr_matrix) -> np.ndarray:
+    df = np.bincount(counts.indices, minlength=counts.shape[1])
+    return np.log((1 + counts.shape[0]) / (1 + df)) + 1.0
+
+
+def _training_docs(batch: Batch) -> np.ndarray:
+    return np.unique(batch.text)
+
+
+class WordNgrams(BaseEstimator, TransformerMixin):
+    """Word n-grams of the sentence (TF-IDF, l2-normalised); n-grams that open a sentence read 'start: he'."""
+
+    def __init__(self, ngram_range: tuple[int, int] = (1, 2), min_df: int = 2, sublinear_tf: bool = True):
+        self.ngram_range = ngram_range
+        self.min_df = min_df
+        self.sublinear_tf = sublinear_tf
+
+    def fit(self, batch: Batch, y=None) -> WordNgrams:
+        tokens = batch.tokens
+        lo, hi = self.ngram_range
+        if not 1 <= lo <= hi <= 3:
+            raise ValueError(f"ngram_range must lie within (1, 3), got {self.ngram_range}")
+        train = np.zeros(tokens.n_docs, dtype=bool)
+        train[_training_docs(batch)] = True
+        seen = train[tokens.doc] & (tokens.vocab[tokens.codes] != START)
+        df = np.bincount(np.unique(tokens.codes[seen] * (tokens.n_docs + 1) + tokens.doc[seen]) // (tokens.n_docs + 1), minlength=len(tokens.vocab))
+        self.vocabulary_ = pd.Index(np.sort(tokens.vocab[df >= self.min_df]).astype(str))
+        ids = self._ids(tokens)
+        base = len(self.vocabulary_) + 1
+        self.ngrams_: dict[int, np.ndarray] = {}
+        for n in range(max(lo, 2), hi + 1):
+            where, key = _ngram_keys(ids, tokens.doc, n, base)
+            inside = train[tokens.doc[where]]
+            per_doc = np.unique(np.stack([key[inside], tokens.doc[where][inside]]), axis=1)
+            keys, df_n = np.unique(per_doc[0], return_counts=True)
+            self.ngrams_[n] = keys[df_n >= self.min_df]
+        self.idf_ = np.ones(self._n_features())
+        self.idf_ = _idf(self._counts(batch))
+        self.names_ = self._names()
+        return self
+
+    def _ids(self, tokens: Tokens) -> np.ndarray:
+        """Per token, its column in the unigram vocabulary; `START` gets the id just past it; -1 if unknown."""
+        ids = self.vocabulary_.get_indexer(tokens.vocab.astype(str))
+        ids[tokens.vocab == START] = len(self.vocabulary_)
+        return ids[tokens.codes] if len(tokens.codes) else tokens.codes
+
+    def _n_features(self) -> int:
+        return len(self.vocabulary_) * (self.ngram_range[0] == 1) + sum(len(keys) for keys in self.ngrams_.values())
+
+    def _counts(self, batch: Batch) -> sp.csr_matrix:
+        tokens = batch.tokens
+        ids = self._ids(tokens)
+        rows, cols = [], []
+        offset = 0
+        if self.ngram_range[0] == 1:
+            unigram = (ids >= 0) & (ids < len(self.vocabulary_))
+            rows.append(tokens.doc[unigram])
+            cols.append(ids[unigram])
+            offset = len(self.vocabulary_)
+        base = len(self.vocabulary_) + 1
+        for n, table in self.ngrams_.items():
+            where, key = _ngram_keys(ids, tokens.doc, n, base)
+            found = _lookup(key, table)
+            hit = found >= 0
+            rows.append(tokens.doc[where[hit]])
+            cols.append(found[hit] + offset)
+            offset += len(table)
+        counts = _count_matrix(np.concatenate(rows), np.concatenate(cols), (tokens.n_docs, offset))
+        return counts[batch.text]
+
+    def transform(self, batch: Batch) -> sp.csr_matrix:
+        return _tfidf(self._counts(batch), self.idf_, self.sublinear_tf)
+
+    def get_feature_names_out(self, input_features=None) -> np.ndarray:
+        return self.names_
+
+    def _names(self) -> np.ndarray:
+        words = self.vocabulary_.to_numpy().astype(object)
+        names = [f"word: {word}" for word in words] if self.ngram_range[0] == 1 else []
+        lookup = np.append(words, START)
+        base = len(words) + 1
+        for n, keys in self.ngrams_.items():
+            for key in keys.tolist():
+                parts = []
+                for _ in range(n):
+                    key, part = divmod(key, base)
+                    parts.append(lookup[part])
+                parts.reverse()
+                names.append(f"start: {' '.join(parts[1:])}" if parts[0] == START else f"word: {' '.join(parts)}")
+        return np.array(names, dtype=object)
+
+
+def _char_grams(word: str, lo: int, hi: int) -> list[str]:
+    padded = f" {word} "
+    return [padded[i : i + n] for n in range(lo, hi + 1) for i in range(len(padded) - n + 1)]
+
+
+class CharNgrams(BaseEstimator, TransformerMixin):
+    """Character n-grams inside words, padded by a space at each end like scikit-learn's 'char_wb' (TF-IDF, l2).
+
+    A sentence's counts are its word counts times a word-by-n-gram matrix: n-grams are computed once per distinct
+    word (and kept for the training vocabulary), so the per-sentence work is a sparse product.
+    """
+
+    def __init__(self, ngram_range: tuple[int, int] = (2, 4), min_df: int = 2, sublinear_tf: bool = True):
+        self.ngram_range = ngram_range
+        self.min_df = min_df
+        self.sublinear_tf = sublinear_tf
+
+    def fit(self, batch: Batch, y=None) -> CharNgrams:
+        tokens = batch.tokens
+        words = [word for word in tokens.vocab.tolist() if _is_word(word)]
+        grams: dict[str, int] = {}
+        rows, cols = [], []
+        for row, word in enumerate(words):
+            for gram in _char_grams(word, *self.ngram_range):
+                rows.append(row)
+                cols.append(grams.setdefault(gram, len(grams)))
+        word_grams = _count_matrix(np.array(rows, dtype=np.int64), np.array(cols, dtype=np.int64), (len(words), len(grams)))
+        self.words_ = pd.Index(words)
+        self.grams_ = pd.Index(list(grams))
+        self.word_grams_ = word_grams
+        counts = self._word_counts(batch) @ self.word_grams_
+        df = np.bincount(counts.indices, minlength=counts.shape[1])
+        keep = np.flatnonzero(df >= self.min_df)
+        self.grams_ = self.grams_[keep]
+        self.gram_ids_ = {gram: i for i, gram in enumerate(self.grams_)}
+        self.word_grams_ = word_grams[:, keep].tocsr()
+        self.idf_ = _idf(counts[:, keep].tocsr())
+        return self
+
+    def _word_counts(self, batch: Batch) -> sp.csr_matrix:
+        """Sentences x known words (`words_`), from the tokens; unknown words are dropped."""
+        tokens = batch.tokens
+        ids = self.words_.get_indexer(tokens.vocab.astype(str))[tokens.codes] if len(tokens.codes) else tokens.codes
+        known = ids >= 0
+        counts = _count_matrix(tokens.doc[known], ids[known], (tokens.n_docs, len(self.words_)))
+        return counts[batch.text]
+
+    def transform(self, batch: Batch) -> sp.csr_matrix:
+        tokens = batch.tokens
+        vocab = tokens.vocab.astype(str)
+        ids = self.words_.get_indexer(vocab)
+        new = [i for i in np.flatnonzero(ids < 0).tolist() if _is_word(vocab[i])]
+        rows, cols = [], []
+        gram_ids = self.gram_ids_
+        for row, i in enumerate(new):
+            found = [gram_ids[gram] for gram in _char_grams(vocab[i], *self.ngram_range) if gram in gram_ids]
+            rows += [row] * len(found)
+            cols += found
+        new_grams = _count_matrix(np.array(rows, dtype=np.int64), np.array(cols, dtype=np.int64), (len(new), len(self.grams_)))
+        table = sp.vstack([self.word_grams_, new_grams, sp.csr_matrix((1, len(self.grams_)))]).tocsr()
+        row_of = np.where(ids >= 0, ids, len(self.words_) + len(new))
+        row_of[new] = len(self.words_) + np.arange(len(new))
+        per_token = row_of[tokens.codes] if len(tokens.codes) else tokens.codes
+        counts = _count_matrix(tokens.doc, per_token, (tokens.n_docs, table.shape[0]))[batch.text] @ table
+        return _tfidf(counts, self.idf_, self.sublinear_tf)
+
+    def get_feature_names_out(self, input_features=None) -> np.ndarray:
+        return np.array([f'char: "{gram}"' for gram in self.grams_], dtype=object)
+
+
+def _is_word(token: str) -> bool:
+    return token not in (START, QUOTE)
+
+
+class Attribution(BaseEstimator, TransformerMixin):
+    """The sentence's own attribution cues: each lexicon phrase found ('cue: "said"'), each lexicon hit at all
+    ('cue: any'), and whether it holds a quotation mark ('quote')."""
+
+    def fit(self, batch: Batch, y=None) -> Attribution:
+        self.names_ = [*batch.entry_names, *(f"{name}: any" for name in batch.flag_names[:-1]), batch.flag_names[-1]]
+        return self
+
+    def transform(self, batch: Batch) -> sp.csr_matrix:
+        entries = batch.entries[batch.text]
+        entries.data[:] = 1.0
+        return sp.hstack([entries, sp.csr_matrix(batch.flags[batch.text])], format="csr")
+
+    def get_feature_names_out(self, input_features=None) -> np.ndarray:
+        return np.array(self.names_, dtype=object)
+
+
+class Context(BaseEstimator, TransformerMixin):
+    """The cues of the previous and next sentence ('prev: cue', 'next: quote'), and 'prev: none' / 'next: none'
+    at an article's edges (the first sentence is usually the headline)."""
+
+    def fit(self, batch: Batch, y=None) -> Context:
+        self.names_ = [f"{side}: {name}" for side in ("prev", "next") for name in (*batch.flag_names, "none")]
+        return self
+
+    def transform(self, batch: Batch) -> sp.csr_matrix:
+        lengths = np.bincount(batch.tokens.doc, minlength=batch.tokens.n_docs)  # 1 (the START token) for ""
+        parts = []
+        for side in (batch.prev, batch.next):
+            parts += [batch.flags[side], (lengths[side] <= 1).astype(np.float64)[:, None]]
+        return sp.csr_matrix(np.hstack(parts))
+
+    def get_feature_names_out(self, input_features=None) -> np.ndarray:
+        return np.array(self.names_, dtype=object)
+
+
+class OutletKind(BaseEstimator, TransformerMixin):
+    """The outlet kind ('outlet: state_media'), alone and together with the sentence's cues
+    ('outlet: state_media & cue'), since a cue means different things in a state wire and in a ministry's release."""
+
+    def __init__(self, kinds: Sequence[str] | None = None, crossed: Sequence[str] = ("cue", "role", "quote")):
+        self.kinds = kinds
+        self.crossed = crossed
+
+    def fit(self, batch: Batch, y=None) -> OutletKind:
+        self.kinds_ = list(self.kinds) if self.kinds is not None else _outlet_kind_names(batch.outlet_kind)
+        self.flags_ = [batch.flag_names.index(name) for name in self.crossed]
+        return self
+
+    def transform(self, batch: Batch) -> sp.csr_matrix:
+        kind = pd.Index(self.kinds_).get_indexer(batch.outlet_kind)
+        onehot = np.zeros((len(batch), len(self.kinds_)))
+        known = kind >= 0
+        onehot[np.flatnonzero(known), kind[known]] = 1.0
+        flags = batch.flags[batch.text][:, self.flags_]
+        crossed = [onehot * flags[:, [i]] for i in range(flags.shape[1])]
+        return sp.csr_matrix(np.hstack([onehot, *crossed]))
+
+    def get_feature_names_out(self, input_features=None) -> np.ndarray:
+        names = [f"outlet: {kind}" for kind in self.kinds_]
+        names += [f"outlet: {kind} & {flag}" for flag in self.crossed for kind in self.kinds_]
+        return np.array(names, dtype=object)
+
+
+def _outlet_kind_names(seen: np.ndarray) -> list[str]:
+    return list(dict.fromkeys([*sources.KINDS, *sorted(set(seen.tolist()) - {""})]))

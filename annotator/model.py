@@ -1,0 +1,253 @@
+"""The classifier: one scikit-learn Pipeline of named steps, trained on labelled sentences, saved with a card.
+
+    parse -> features (words, chars, attribution, context, outlet) -> classifier (logistic regression)
+
+Logistic regression minimises log loss, a proper scoring rule, so its probabilities are calibrated without a
+held-out calibration split (which CalibratedClassifierCV would take from a small labelled set); the cross-validated
+calibration error is reported in every evaluation. Its linear weights also give the explanations.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import platform
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import joblib
+import numpy as np
+import pandas as pd
+import sklearn
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import FeatureUnion, Pipeline
+
+from annotator import features
+from annotator.scheme import load_scheme
+
+CARD_FORMAT = 1
+MIN_EXAMPLES = 5
+# Chosen by grouped 5-fold cross-validation on the shipped labels (bench/accuracy.py).
+DEFAULT_PARAMS: dict[str, Any] = {
+    "features__words__ngram_range": (1, 2),
+    "features__chars__ngram_range": (2, 4),
+    "classifier__C": 10.0,
+    "classifier__class_weight": "balanced",
+}
+
+
+class TrainingError(ValueError):
+    """The labelled data cannot train a model (empty, a class too small, a label outside the scheme)."""
+
+
+class ModelLoadError(ValueError):
+    """A model file that must not be used: no card, changed since it was saved, or made by other library versions."""
+
+
+def build_pipeline(**params: Any) -> Pipeline:
+    """The untrained model; `params` are `step__param` keys over `DEFAULT_PARAMS` (e.g. classifier__C=3.0)."""
+    pipeline = Pipeline(
+        [
+            ("parse", features.Parse()),
+            (
+                "features",
+                FeatureUnion(
+                    [
+                        ("words", features.WordNgrams()),
+                        ("chars", features.CharNgrams()),
+                        ("attribution", features.Attribution()),
+                        ("context", features.Context()),
+                        ("outlet", features.OutletKind()),
+                    ],
+                    verbose_feature_names_out=False,
+                ),
+            ),
+            ("classifier", LogisticRegression(max_iter=3000)),
+        ]
+    )
+    return pipeline.set_params(**{**DEFAULT_PARAMS, **params})
+
+
+def training_rows(frame: pd.DataFrame) -> pd.DataFrame:
+    """The rows that train a model: skips dropped, model input columns filled; TrainingError when they cannot."""
+    scheme = load_scheme()
+    if "label" not in frame or "text" not in frame:
+        raise TrainingError("the training frame needs the columns text and label")
+    rows = frame[frame["label"] != scheme.skip.key]
+    unknown = sorted(set(rows["label"].astype(str)) - set(scheme.keys))
+    if unknown:
+        raise TrainingError(f"label(s) not in the scheme: {', '.join(unknown)}; the scheme allows {', '.join(scheme.all_keys)}")
+    if rows.empty:
+        raise TrainingError("no labelled sentences to train on (skips do not count)")
+    counts = rows["label"].value_counts()
+    small = [f"{key} ({int(counts.get(key, 0))})" for key in scheme.keys if counts.get(key, 0) < MIN_EXAMPLES]
+    if small:
+        raise TrainingError(f"every label needs at least {MIN_EXAMPLES} examples; too few: {', '.join(small)}")
+    return features.context_frame(rows) if not set(features.MODEL_COLUMNS) <= set(rows) else rows
+
+
+def train(frame: pd.DataFrame, *, params: dict[str, Any] | None = None) -> Pipeline:
+    """Fit a new pipeline on a label frame (text, label and, for context and outlet, article_id/start/outlet...)."""
+    rows = training_rows(frame)
+    return build_pipeline(**(params or {})).fit(rows, rows["label"].astype(str).to_numpy())
+
+
+# ---------------------------------------------------------------------------------------------------- persistence
+
+
+def card_path(path: str | Path) -> Path:
+    """Where the card of the model at `path` lives: beside it, `<model file>.card.json`."""
+    return Path(f"{path}.card.json")
+
+
+def file_sha256(path: str | Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def versions() -> dict[str, str]:
+    """The versions of what made a model: a model is loaded only by the same scikit-learn major.minor."""
+    found = {"python": platform.python_version()}
+    for name in ("annotator", "scikit-learn", "numpy", "scipy", "pandas", "joblib"):
+        try:
+            found[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            found[name] = "unknown"
+    found["scikit-learn"] = sklearn.__version__
+    return found
+
+
+def hyperparameters(pipeline: Pipeline) -> dict[str, Any]:
+    """The pipeline's parameters that are plain values (JSON-able), by `step__param` key."""
+    plain = (str, int, float, bool, type(None))
+    found = {}
+    for key, value in sorted(pipeline.get_params(deep=True).items()):
+        if isinstance(value, tuple) and all(isinstance(v, plain) for v in value):
+            found[key] = list(value)
+        elif isinstance(value, plain) or (isinstance(value, dict) and all(isinstance(v, plain) for v in value.values())):
+            found[key] = value
+    return found
+
+
+def save(pipeline: Pipeline, path: str | Path, *, card: dict[str, Any]) -> dict[str, Any]:
+    """Write the model (joblib) and its card beside it; return the card.
+
+    `card` adds to what is known here (format, time, versions, labels, hyperparameters, model sha256): the
+    caller gives training_data (sha256, counts per label) and metrics.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    joblib.dump(pipeline, path, compress=3)
+    full = {
+        "format": CARD_FORMAT,
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "model_file": path.name,
+        "model_sha256": file_sha256(path),
+        "versions": versions(),
+        "labels": [str(label) for label in pipeline.classes_],
+        "hyperparameters": hyperparameters(pipeline),
+        **card,
+    }
+    card_path(path).write_text(json.dumps(full, indent=2, default=_plain) + "\n", encoding="utf-8")
+    return full
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, (set, tuple)):
+        return list(value)
+    raise TypeError(f"cannot write {type(value).__name__} to a model card")
+
+
+def read_card(path: str | Path) -> dict[str, Any]:
+    """The card of the model at `path`; ModelLoadError when it is missing or unreadable."""
+    where = card_path(path)
+    try:
+        return json.loads(where.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ModelLoadError(f"{path}: no model card ({where.name}); only models saved by annotator are loaded") from None
+    except (OSError, json.JSONDecodeError) as error:
+        raise ModelLoadError(f"{where}: unreadable model card ({error})") from None
+
+
+def load(path: str | Path) -> Pipeline:
+    """A saved model, after checking its card: the file is unchanged, and the card format and scikit-learn
+    major.minor are those of this installation (joblib is pickle: load only models you made)."""
+    path = Path(path)
+    card = read_card(path)
+    if card.get("format") != CARD_FORMAT:
+        raise ModelLoadError(f"{path}: model card format {card.get('format')!r}, this annotator reads format {CARD_FORMAT}")
+    made_with = str(card.get("versions", {}).get("scikit-learn", "unknown"))
+    if _major_minor(made_with) != _major_minor(sklearn.__version__):
+        raise ModelLoadError(
+            f"{path}: made with scikit-learn {made_with}, this is {sklearn.__version__}; retrain the model (annotator train)"
+        )
+    if not path.exists():
+        raise ModelLoadError(f"{path}: no such model file")
+    if file_sha256(path) != card.get("model_sha256"):
+        raise ModelLoadError(f"{path}: the file does not match the sha256 in its card (changed since it was saved)")
+    keys = load_scheme().keys
+    if sorted(card.get("labels", [])) != sorted(keys):
+        raise ModelLoadError(f"{path}: trained for labels {card.get('labels')}, the scheme has {keys}; retrain the model")
+    return joblib.load(path)
+
+
+def _major_minor(version: str) -> tuple[str, ...]:
+    return tuple(version.split(".")[:2])
+
+
+# ---------------------------------------------------------------------------------------------------- using a model
+
+
+def _inputs(frame: pd.DataFrame | pd.Series) -> pd.DataFrame:
+    frame = frame.to_frame().T if isinstance(frame, pd.Series) else frame
+    return frame if set(features.MODEL_COLUMNS) <= set(frame) else features.context_frame(frame)
+
+
+def predict(pipeline: Pipeline, frame: pd.DataFrame) -> pd.DataFrame:
+    """Per row of `frame`: `p_<label>` for every scheme label, `label` (the most probable) and `confidence`."""
+    scheme = load_scheme()
+    frame = _inputs(frame)
+    proba = pipeline.predict_proba(frame) if len(frame) else np.zeros((0, len(pipeline.classes_)))
+    order = [list(pipeline.classes_).index(key) for key in scheme.keys]
+    proba = proba[:, order]
+    out = pd.DataFrame(proba, columns=scheme.prob_columns(), index=frame.index)
+    best = proba.argmax(axis=1) if len(frame) else np.zeros(0, dtype=int)
+    out["label"] = np.asarray(scheme.keys, dtype=object)[best]
+    out["confidence"] = proba.max(axis=1) if len(frame) else np.zeros(0)
+    return out
+
+
+def feature_names(pipeline: Pipeline) -> np.ndarray:
+    """Readable names of the model's features, in column order ('word: kremlin', 'cue: "said"', 'prev: cue')."""
+    return pipeline.named_steps["features"].get_feature_names_out()
+
+
+def explain(pipeline: Pipeline, frame: pd.DataFrame | pd.Series, top: int = 5) -> list[list[tuple[str, float]]]:
+    """Per sentence, up to `top` features that pushed it most toward its predicted label, with their weight
+    (coefficient x feature value, largest first; only positive pushes)."""
+    frame = _inputs(frame)
+    if not len(frame):
+        return []
+    X = pipeline[:-1].transform(frame).tocsr()
+    classifier = pipeline.named_steps["classifier"]
+    predicted = classifier.predict_proba(X).argmax(axis=1)
+    coef = classifier.coef_ if classifier.coef_.shape[0] > 1 else np.vstack([-classifier.coef_, classifier.coef_])
+    rows = np.repeat(np.arange(X.shape[0]), np.diff(X.indptr))
+    push = X.data * coef[predicted[rows], X.indices]
+    positive = np.flatnonzero(push > 0)
+    # rows ascending, and the largest push first within a row: one float key in (row, row + 1)
+    order = positive[np.argsort(rows[positive] + 1.0 / (1.0 + push[positive]))]
+    first = np.searchsorted(rows[order], np.arange(X.shape[0]))
+    chosen = order[np.arange(len(order)) - first[rows[order]] < top]
+    names = feature_names(pipeline)
+    found: list[list[tuple[str, float]]] = [[] for _ in range(X.shape[0])]
+    for row, column, weight in zip(rows[chosen].tolist(), X.indices[chosen].tolist(), np.round(push[chosen], 4).tolist()):
+        found[row].append((names[column], weight))
+    return found

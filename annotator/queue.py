@@ -1,0 +1,177 @@
+"""What a reviewer labels next: article order, or the sentences the model is least sure of mixed with a random share.
+
+A queue is drawn in batches (a list of sentence ids) so that a label click costs one insert and one read, not a
+ranking of every sentence. A share of each batch can go to sentences another reviewer labelled and this one has
+not, so that agreement can be measured. The model's predictions are cached in the store per model id.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from annotator import model, score
+from annotator.store import Store
+
+ORDER = "order"
+USEFUL = "useful"
+MODES = (ORDER, USEFUL)
+SCORE_ARTICLES = 64  # articles predicted per call when filling the prediction cache
+
+# A live (not undone) label of reviewer `?` on sentence `s`; the store's own rule for "labelled".
+_LABELLED_BY = """SELECT 1 FROM annotations n WHERE n.reviewer = ? AND n.sentence_id = s.id AND n.action = 'label'
+                  AND NOT EXISTS (SELECT 1 FROM annotations u WHERE u.undoes = n.seq)"""
+
+
+@dataclass(frozen=True)
+class QueueSettings:
+    """How to draw a batch: `mode` is ORDER (one article, or all, in order) or USEFUL (least sure first)."""
+
+    mode: str = ORDER
+    article_id: str | None = None
+    model_id: str | None = None
+    size: int = 50
+    random_share: float = 0.15
+    overlap_share: float = 0.0
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if self.mode not in MODES:
+            raise ValueError(f"unknown queue mode {self.mode!r}; use one of {', '.join(MODES)}")
+        if self.mode == USEFUL and not self.model_id:
+            raise ValueError("the 'most useful next' queue needs a model")
+        for name in ("random_share", "overlap_share"):
+            if not 0.0 <= getattr(self, name) <= 1.0:
+                raise ValueError(f"{name} must be between 0 and 1, got {getattr(self, name)}")
+
+
+def _ids(store: Store, sql: str, params: list) -> list[str]:
+    """The first column of a read-only query on the store's connection."""
+    frame = store._frame(sql, params)
+    return frame.iloc[:, 0].tolist() if len(frame) else []
+
+
+def _article_filter(article_id: str | None) -> tuple[str, list]:
+    return ("AND s.article_id = ?", [article_id]) if article_id else ("", [])
+
+
+def unlabelled_ids(store: Store, reviewer: str, article_id: str | None = None) -> list[str]:
+    """Every sentence id the reviewer has not labelled (nor skipped), in article order."""
+    where, params = _article_filter(article_id)
+    return _ids(
+        store,
+        f"""SELECT s.id FROM sentences s JOIN articles ar ON ar.id = s.article_id
+            WHERE NOT EXISTS ({_LABELLED_BY}) {where} ORDER BY ar.rowid, s.start""",
+        [reviewer, *params],
+    )
+
+
+def least_sure_ids(store: Store, reviewer: str, model_id: str, limit: int, article_id: str | None = None) -> list[str]:
+    """Unlabelled sentences with a cached prediction, smallest margin (top probability minus the next) first."""
+    where, params = _article_filter(article_id)
+    return _ids(
+        store,
+        f"""SELECT s.id FROM predictions p JOIN sentences s ON s.id = p.sentence_id
+            WHERE p.model_id = ? AND NOT EXISTS ({_LABELLED_BY}) {where}
+            ORDER BY p.margin, s.id LIMIT ?""",
+        [model_id, reviewer, *params, limit],
+    )
+
+
+def overlap_ids(store: Store, reviewer: str, article_id: str | None = None) -> list[str]:
+    """Sentences another reviewer has a live label on and this reviewer has none: the pool for overlap."""
+    where, params = _article_filter(article_id)
+    return _ids(
+        store,
+        f"""SELECT s.id FROM sentences s
+            WHERE EXISTS (SELECT 1 FROM annotations o WHERE o.sentence_id = s.id AND o.reviewer != ?
+                          AND o.action = 'label'
+                          AND NOT EXISTS (SELECT 1 FROM annotations u WHERE u.undoes = o.seq))
+              AND NOT EXISTS ({_LABELLED_BY}) {where}
+            ORDER BY s.id""",
+        [reviewer, reviewer, *params],
+    )
+
+
+def is_labelled(store: Store, reviewer: str, sentence_id: str) -> bool:
+    """Whether the reviewer has a live label (or skip) on the sentence."""
+    return bool(_ids(store, f"SELECT 1 FROM sentences s WHERE s.id = ? AND EXISTS ({_LABELLED_BY})",
+                     [sentence_id, reviewer]))
+
+
+def next_batch(store: Store, reviewer: str, settings: QueueSettings) -> list[str]:
+    """The next `settings.size` sentence ids for the reviewer (fewer when fewer are left).
+
+    ORDER: the unlabelled sentences in article order. USEFUL: the least sure predicted sentences plus a random
+    share of all unlabelled ones. In both, an `overlap_share` of the batch comes from sentences another reviewer
+    labelled. Random picks are seeded by the settings, the reviewer and how much is left, so a run is repeatable.
+    """
+    rng = random.Random(f"{settings.seed}:{reviewer}:{settings.mode}:{settings.article_id}")
+    size = settings.size
+    chosen: list[str] = []
+    if settings.overlap_share:
+        pool = overlap_ids(store, reviewer, settings.article_id)
+        chosen += rng.sample(pool, min(len(pool), round(size * settings.overlap_share)))
+    if settings.mode == ORDER:
+        main = unlabelled_ids(store, reviewer, settings.article_id)
+    else:
+        main = least_sure_ids(store, reviewer, settings.model_id, size, settings.article_id)
+        pool = unlabelled_ids(store, reviewer, settings.article_id)
+        rng.seed(f"{settings.seed}:{reviewer}:{len(pool)}")
+        wanted = round(size * settings.random_share)
+        taken = set(chosen) | set(main[: size - len(chosen) - wanted])
+        chosen += rng.sample([sid for sid in pool if sid not in taken], min(wanted, max(len(pool) - len(taken), 0)))
+        if len(main) < size:  # sentences without a cached prediction yet still get their turn
+            main += [sid for sid in pool if sid not in set(main)]
+    seen = set(chosen)
+    rest = [sid for sid in main if sid not in seen][: max(size - len(chosen), 0)]
+    return _interleave(rest, chosen, rng)
+
+
+def _interleave(main: list[str], extra: list[str], rng: random.Random) -> list[str]:
+    """`main` in its order with `extra` scattered through it at random positions."""
+    out = list(main)
+    for sid in extra:
+        out.insert(rng.randint(0, len(out)), sid)
+    return out
+
+
+def model_id(path: str | Path) -> str:
+    """The id under which a model's predictions are cached: the start of its file's sha256 (from its card)."""
+    return str(model.read_card(path)["model_sha256"])[:16]
+
+
+def unpredicted_article_ids(store: Store, model_id: str) -> list[str]:
+    """Articles with at least one sentence that has no cached prediction from this model."""
+    return _ids(
+        store,
+        """SELECT DISTINCT s.article_id FROM sentences s
+           WHERE NOT EXISTS (SELECT 1 FROM predictions p WHERE p.sentence_id = s.id AND p.model_id = ?)""",
+        [model_id],
+    )
+
+
+def fill_predictions(
+    store: Store, model_path: str | Path, *, progress: Callable[[float, str], None] | None = None
+) -> int:
+    """Predict every sentence the model has not scored yet and cache the results in the store; return how many."""
+    ident = model_id(model_path)
+    todo = unpredicted_article_ids(store, ident)
+    if not todo:
+        return 0
+    digest = str(model.read_card(model_path)["model_sha256"])
+    frames = [store.predictions(ident)]
+    for first in range(0, len(todo), SCORE_ARTICLES):
+        articles = [store.article(aid) for aid in todo[first : first + SCORE_ARTICLES]]
+        scored, _ = score.score_chunk(model_path=str(model_path), digest=digest, cues=False, items=articles)
+        frames.append(scored)
+        if progress:
+            progress(min(1.0, (first + SCORE_ARTICLES) / len(todo)), f"predicted {first + len(articles)} of {len(todo)} articles")
+    new = sum(len(frame) for frame in frames[1:])
+    columns = ["sentence_id", *store.scheme.prob_columns()]
+    store.save_predictions(pd.concat([frame[columns] for frame in frames if len(frame)], ignore_index=True), ident)
+    return new

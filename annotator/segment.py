@@ -1,0 +1,128 @@
+"""Sentence splitting with exact character offsets and stable ids.
+
+Blingfire finds the candidate boundaries (fastest of the measured splitters, see `bench/segment.py`); a few
+rules fix what it gets wrong in news text: every line break ends a sentence, a TASS-style dateline is its own
+sentence, and no sentence ends after a title ("Dr.", "Lt. Col."), a month or "No." before a number, or an
+initial before a capital. Offsets never come from blingfire: its sentences are found again in the original text.
+"""
+
+from __future__ import annotations
+
+import re
+from itertools import chain
+
+import blingfire
+
+from annotator.records import Article, Sentence, sentence_id_for
+
+# Everything `str.splitlines` breaks at: a line break always ends a sentence (headlines, paragraphs).
+_LINE_BREAK = re.compile(r"[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]+")
+# Characters blingfire rewrites or rejects (controls, lone surrogates): replaced by a space before calling it.
+_UNSAFE = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+# "MOSCOW, March 3. /TASS/." opening a paragraph.
+_DATELINE = re.compile(r"[A-Z][A-Z .'\-]*, [A-Z][a-z]+\.? \d{1,2}\. ?/[A-Za-z][A-Za-z\-]*/\.")
+# The longest stretch handed to blingfire at once, so that one huge paragraph costs bounded memory.
+_WINDOW = 100_000
+_TITLES = frozenset(
+    "Adm Brig Capt Cmdr Col Dr Fr Gen Gov Hon Lt Maj Messrs Mr Mrs Ms Prof Rep Rev Sen Sgt St Supt v vs".split()
+)
+# Abbreviations that end no sentence when a number follows ("Jan. 24", "No. 5"); "No." alone is an answer.
+_BEFORE_NUMBER = frozenset("Jan Feb Mar Apr Aug Sep Sept Oct Nov Dec No Nos".split())
+
+
+def _abbreviation_before(text: str, end: int) -> bool:
+    """Whether the period ending at `end` closes a title, a month or "No." before a number, or an initial."""
+    low = max(0, end - 9)
+    space = text.rfind(" ", low, end)
+    if space < 0 < low:
+        return False
+    word = text[space + 1 if space >= 0 else 0 : end - 1].lstrip("\"'“‘([")
+    if word in _TITLES:
+        return True
+    after = text[end : end + 4].lstrip()[:1]
+    if word in _BEFORE_NUMBER:
+        return after.isdigit()
+    return len(word) == 1 and word.isupper() and after.isupper()
+
+
+def _paragraph_ends(paragraph: str) -> list[int]:
+    """Sentence end positions within one paragraph (a run of text without line breaks).
+
+    Blingfire's sentences are found again in the paragraph (after the same-length cleaning), so the positions
+    are exact character offsets whatever blingfire does with bytes.
+    """
+    clean = _UNSAFE.sub(" ", paragraph)
+    dateline = _DATELINE.match(clean, len(clean) - len(clean.lstrip()))
+    ends = [dateline.end()] if dateline else []
+    cursor = 0
+    for piece in blingfire.text_to_sentences(clean).split("\n"):
+        if not piece:
+            continue
+        found = clean.find(piece, cursor)
+        if found < 0:  # blingfire changed the text: keep the ends found so far, the rest is one sentence
+            break
+        cursor = found + len(piece)
+        inside_dateline = dateline is not None and cursor <= dateline.end()
+        if not inside_dateline and not (piece[-1] == "." and _abbreviation_before(clean, cursor)):
+            ends.append(cursor)
+    return ends
+
+
+def _long_paragraph_ends(paragraph: str) -> list[int]:
+    """`_paragraph_ends` window by window; each window restarts at the last sentence end found in the one before."""
+    ends: list[int] = []
+    done = 0
+    while len(paragraph) - done > _WINDOW:
+        window = paragraph[done : done + _WINDOW]
+        inner = _paragraph_ends(window)[:-1]  # the window's last sentence may go on past it
+        if not inner:  # one sentence longer than a window: cut it at a space
+            inner = [window.rfind(" ") if window.rfind(" ") > 0 else _WINDOW]
+        ends.extend(done + end for end in inner)
+        done += inner[-1]
+    ends.extend(done + end for end in _paragraph_ends(paragraph[done:]))
+    return ends
+
+
+def split_spans(text: str) -> list[tuple[int, int]]:
+    """Ordered, non-overlapping `(start, end)` sentence spans of `text`, each stripped of surrounding whitespace.
+
+    Every non-whitespace character lies in exactly one span. Works paragraph by paragraph, so time and memory
+    stay linear in the text's size.
+    """
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for line_break in chain(_LINE_BREAK.finditer(text), (None,)):
+        stop = line_break.start() if line_break else len(text)
+        paragraph = text[start:stop]
+        if paragraph and not paragraph.isspace():
+            cut = 0
+            for end in (*_long_paragraph_ends(paragraph), len(paragraph)):
+                chunk = paragraph[cut:end]
+                body = chunk.strip()
+                if body:
+                    first = start + cut + len(chunk) - len(chunk.lstrip())
+                    spans.append((first, first + len(body)))
+                cut = end
+        start = line_break.end() if line_break else stop
+    return spans
+
+
+def split_sentences(article_id: str, text: str) -> list[Sentence]:
+    """The sentences of one article's text, with offsets into `text` and ids unique within the article.
+
+    A sentence's id hashes the article id, its text and how many identical sentences came before it, so
+    re-importing the same article gives the same ids.
+    """
+    seen: dict[str, int] = {}
+    sentences = []
+    for index, (start, end) in enumerate(split_spans(text)):
+        body = text[start:end]
+        occurrence = seen.get(body, 0)
+        seen[body] = occurrence + 1
+        sentences.append(Sentence(sentence_id_for(article_id, body, occurrence), article_id, index, start, end, body))
+    return sentences
+
+
+def split_article(article: Article) -> list[Sentence]:
+    """The sentences of an article (`split_sentences` on its id and text)."""
+    return split_sentences(article.id, article.text)

@@ -1,0 +1,720 @@
+"""The SQLite label store: articles, sentences, an append-only history of annotations, and model predictions.
+
+One file, WAL mode and `BEGIN IMMEDIATE` writes, so several reviewers (processes) can label at once and lose
+nothing. Annotations are never updated or deleted: an undo is a new row, and the current label is derived.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from itertools import islice
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from annotator import formats, segment, sources
+from annotator.records import Article, LabelRecord, article_id_for, sentence_id_for
+from annotator.scheme import Scheme, load_scheme
+
+SCHEMA_VERSION = 1
+BATCH = 500  # articles or label records written per transaction
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS articles (
+    id TEXT PRIMARY KEY,
+    title TEXT NOT NULL DEFAULT '',
+    outlet TEXT NOT NULL DEFAULT '',
+    outlet_kind TEXT NOT NULL DEFAULT '',
+    url TEXT NOT NULL DEFAULT '',
+    date TEXT NOT NULL DEFAULT '',
+    text TEXT NOT NULL,
+    added_at TEXT NOT NULL,
+    rebuilt INTEGER NOT NULL DEFAULT 0  -- 1: text pieced together from imported label records
+);
+CREATE TABLE IF NOT EXISTS sentences (
+    id TEXT PRIMARY KEY,
+    article_id TEXT NOT NULL REFERENCES articles(id),
+    idx INTEGER NOT NULL,
+    start INTEGER NOT NULL,
+    "end" INTEGER NOT NULL,
+    text TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS sentences_article_start ON sentences(article_id, start);
+CREATE TABLE IF NOT EXISTS annotations (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    sentence_id TEXT NOT NULL REFERENCES sentences(id),
+    reviewer TEXT NOT NULL,
+    label TEXT NOT NULL,
+    action TEXT NOT NULL CHECK (action IN ('label', 'undo', 'adjudicate')),
+    undoes INTEGER REFERENCES annotations(seq),
+    suggestion TEXT,
+    suggestion_confidence REAL,
+    time TEXT NOT NULL,
+    origin TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS annotations_reviewer ON annotations(reviewer, seq);
+CREATE INDEX IF NOT EXISTS annotations_sentence ON annotations(sentence_id);
+CREATE INDEX IF NOT EXISTS annotations_undoes ON annotations(undoes) WHERE undoes IS NOT NULL;
+-- Derived from annotations in the same transaction as every append: the seq of the latest row not undone per
+-- (reviewer, sentence) for labels, per sentence for adjudications (reviewer ''). Makes current labels a lookup.
+CREATE TABLE IF NOT EXISTS latest (
+    reviewer TEXT NOT NULL,
+    action TEXT NOT NULL,
+    sentence_id TEXT NOT NULL,
+    seq INTEGER NOT NULL REFERENCES annotations(seq),
+    PRIMARY KEY (reviewer, action, sentence_id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS latest_sentence ON latest(sentence_id);
+CREATE TABLE IF NOT EXISTS predictions (
+    sentence_id TEXT NOT NULL REFERENCES sentences(id),
+    model_id TEXT NOT NULL,
+    label TEXT NOT NULL,
+    confidence REAL NOT NULL,
+    margin REAL NOT NULL,
+    probabilities TEXT NOT NULL,
+    PRIMARY KEY (sentence_id, model_id)
+);
+"""
+
+# The current rows of one action: each reviewer's latest label, or each sentence's latest adjudication.
+_CURRENT = """
+    SELECT a.* FROM latest l JOIN annotations a ON a.seq = l.seq WHERE l.action = '{action}' AND {where}
+"""
+_CONTEXT_COLUMNS = """
+    s.article_id, s.idx, s.start, s."end", s.text, ar.title, ar.url, ar.outlet, ar.outlet_kind
+"""
+
+
+class StoreError(ValueError):
+    """A store that cannot be used, or a request naming something the store does not hold."""
+
+
+@dataclass
+class ImportCounts:
+    """What an import added and what it found already there; `skipped` holds one message per bad item."""
+
+    articles_new: int = 0
+    articles_known: int = 0
+    sentences_new: int = 0
+    sentences_known: int = 0
+    annotations_new: int = 0
+    annotations_known: int = 0
+    skipped: list[str] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        parts = [
+            f"articles: {self.articles_new} new, {self.articles_known} already known",
+            f"sentences: {self.sentences_new} new, {self.sentences_known} already known",
+        ]
+        if self.annotations_new or self.annotations_known:
+            parts.append(f"annotations: {self.annotations_new} new, {self.annotations_known} already known")
+        if self.skipped:
+            parts.append(f"skipped: {len(self.skipped)}")
+        return "; ".join(parts)
+
+
+def utc_now() -> str:
+    """The current time as ISO-8601 UTC with microseconds, e.g. 2026-11-25T21:40:00.123456Z."""
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _current_sql(action: str, where: str = "1") -> str:
+    return _CURRENT.format(action=action, where=where)
+
+
+class Store:
+    """The label store at `path` (created with its folders and schema when missing). Use as a context manager."""
+
+    def __init__(self, path: str | Path, *, scheme: Scheme | None = None):
+        self.path = Path(path)
+        self.scheme = scheme or load_scheme()
+        self._registry = None
+        self._lock = threading.RLock()
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
+        self._db.row_factory = sqlite3.Row
+        self._db.execute("PRAGMA busy_timeout = 30000")
+        self._db.execute("PRAGMA foreign_keys = ON")
+        try:
+            self._open_schema()
+        except Exception:
+            self._db.close()
+            raise
+
+    def _open_schema(self) -> None:
+        version = self._db.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise StoreError(
+                f"{self.path}: store schema version {version} is newer than this annotator knows "
+                f"({SCHEMA_VERSION}); upgrade annotator to open it"
+            )
+        if version == SCHEMA_VERSION:
+            return
+        if self._db.execute("PRAGMA journal_mode = WAL").fetchone()[0].lower() != "wal":
+            raise StoreError(f"{self.path}: cannot switch the store to WAL mode")
+        with self._write() as db:
+            version = db.execute("PRAGMA user_version").fetchone()[0]  # another process may have created it
+            tables = db.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table'").fetchone()[0]
+            if version == 0 and tables:
+                raise StoreError(f"{self.path}: an SQLite file that is not an annotator store")
+            if version == 0:
+                for statement in _SCHEMA.split(";"):
+                    if statement.strip():
+                        db.execute(statement)
+                db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction, taken at once (`BEGIN IMMEDIATE`) so concurrent writers queue instead of failing."""
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    def _frame(self, sql: str, params: Iterable[Any] = ()) -> pd.DataFrame:
+        with self._lock:
+            cursor = self._db.execute(sql, tuple(params))
+            columns = [d[0] for d in cursor.description]
+            return pd.DataFrame([tuple(row) for row in cursor.fetchall()], columns=columns)
+
+    def _one(self, sql: str, params: Iterable[Any] = ()) -> sqlite3.Row | None:
+        with self._lock:
+            return self._db.execute(sql, tuple(params)).fetchone()
+
+    @property
+    def registry(self) -> sources.Registry:
+        if self._registry is None:
+            self._registry = sources.load_registry()
+        return self._registry
+
+    def pragma(self, name: str) -> Any:
+        """The value of an SQLite pragma (journal_mode, user_version, ...), for checks and diagnostics."""
+        return self._one(f"PRAGMA {name}")[0]
+
+    # Writing articles
+
+    def add_articles(self, articles: Iterable[Article]) -> ImportCounts:
+        """Add articles and their sentences; known ids are counted, never duplicated. Streams in batches."""
+        counts = ImportCounts()
+        iterator = iter(articles)
+        while batch := list(islice(iterator, BATCH)):
+            self._add_batch(batch, counts)
+        return counts
+
+    def _add_batch(self, batch: list[Article], counts: ImportCounts) -> None:
+        articles = []
+        for article in batch:
+            if not article.text.strip():
+                counts.skipped.append(f"{article.source or article.id}: empty article text, skipped")
+            else:
+                articles.append(article if article.id else _with_id(article))
+        known = self._known_ids("articles", [a.id for a in articles])
+        split = {a.id: segment.split_sentences(a.id, a.text) for a in articles if a.id not in known}
+        now = utc_now()
+        with self._write() as db:
+            for article in articles:
+                kind = self.registry.kind_of(outlet=article.outlet, url=article.url)
+                inserted = db.execute(
+                    "INSERT OR IGNORE INTO articles (id, title, outlet, outlet_kind, url, date, text, added_at)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    (article.id, article.title, article.outlet, kind, article.url, article.date, article.text, now),
+                ).rowcount
+                if not inserted:
+                    counts.articles_known += 1
+                    counts.sentences_known += db.execute(
+                        "SELECT count(*) FROM sentences WHERE article_id = ?", (article.id,)
+                    ).fetchone()[0]
+                    continue
+                counts.articles_new += 1
+                sentences = split[article.id]
+                new = db.executemany(
+                    'INSERT OR IGNORE INTO sentences (id, article_id, idx, start, "end", text) VALUES (?, ?, ?, ?, ?, ?)',
+                    [(s.id, s.article_id, s.index, s.start, s.end, s.text) for s in sentences],
+                ).rowcount
+                counts.sentences_new += new
+                counts.sentences_known += len(sentences) - new
+
+    def _known_ids(self, table: str, ids: list[str]) -> set[str]:
+        known: set[str] = set()
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            with self._lock:
+                rows = self._db.execute(f"SELECT id FROM {table} WHERE id IN ({marks})", chunk).fetchall()
+            known.update(row[0] for row in rows)
+        return known
+
+    # Writing annotations
+
+    def annotate(
+        self,
+        sentence_id: str,
+        label: str,
+        reviewer: str,
+        *,
+        suggestion: str | None = None,
+        suggestion_confidence: float | None = None,
+        time: str | None = None,
+        origin: str = "app",
+    ) -> int:
+        """Append a label (a scheme key or skip) by `reviewer`; return its seq. The latest label wins."""
+        return self._append(sentence_id, label, reviewer, "label", suggestion, suggestion_confidence, time, origin)
+
+    def adjudicate(
+        self, sentence_id: str, label: str, adjudicator: str, *, time: str | None = None, origin: str = "app"
+    ) -> int:
+        """Append an adjudication: the label `final_labels` uses for the sentence, whatever the reviewers said."""
+        return self._append(sentence_id, label, adjudicator, "adjudicate", None, None, time, origin)
+
+    def _append(
+        self,
+        sentence_id: str,
+        label: str,
+        reviewer: str,
+        action: str,
+        suggestion: str | None,
+        suggestion_confidence: float | None,
+        time: str | None,
+        origin: str,
+    ) -> int:
+        self.scheme.check(label)
+        if suggestion is not None:
+            self.scheme.check(suggestion)
+        if not reviewer or not reviewer.strip():
+            raise ValueError("a reviewer name is required")
+        with self._write() as db:
+            if not db.execute("SELECT 1 FROM sentences WHERE id = ?", (sentence_id,)).fetchone():
+                raise StoreError(f"unknown sentence id {sentence_id!r}")
+            return _insert_annotation(
+                db, sentence_id, reviewer.strip(), label, action, None, suggestion, suggestion_confidence,
+                time or utc_now(), origin,
+            )
+
+    def undo(self, reviewer: str, sentence_id: str | None = None, *, origin: str = "app") -> int | None:
+        """Take back the reviewer's latest label or adjudication not yet undone (of `sentence_id` if given).
+
+        Appends an undo row and returns its seq, or None when there is nothing to undo. Repeated undos go back in
+        time, one label each.
+        """
+        where = "a.reviewer = ?" + (" AND a.sentence_id = ?" if sentence_id is not None else "")
+        params = [reviewer] + ([sentence_id] if sentence_id is not None else [])
+        with self._write() as db:
+            row = db.execute(
+                f"""SELECT a.seq, a.sentence_id, a.label FROM annotations a
+                    WHERE {where} AND a.action IN ('label', 'adjudicate')
+                      AND NOT EXISTS (SELECT 1 FROM annotations u WHERE u.undoes = a.seq)
+                    ORDER BY a.seq DESC LIMIT 1""",
+                params,
+            ).fetchone()
+            if row is None:
+                return None
+            return _insert_annotation(
+                db, row["sentence_id"], reviewer, row["label"], "undo", row["seq"], None, None, utc_now(), origin
+            )
+
+    # Reading
+
+    def current_labels(self, reviewer: str | None = None) -> pd.DataFrame:
+        """Each reviewer's current label per sentence (latest not undone), with sentence and article context."""
+        where, params = ("a.reviewer = ?", [reviewer]) if reviewer is not None else ("1", [])
+        return self._frame(
+            f"""WITH cur AS ({_current_sql("label", where)})
+                SELECT cur.sentence_id, cur.reviewer, cur.label, cur.time, cur.suggestion, cur.suggestion_confidence,
+                       cur.origin, cur.seq, {_CONTEXT_COLUMNS}
+                FROM cur JOIN sentences s ON s.id = cur.sentence_id JOIN articles ar ON ar.id = s.article_id
+                ORDER BY s.article_id, s.start, cur.reviewer""",
+            params,
+        )
+
+    def final_labels(self) -> pd.DataFrame:
+        """One label per sentence to train on: the latest adjudication, else the label all its reviewers agree on.
+
+        Unresolved disagreements are left out; skips are kept (callers drop them). `decided_by` says which rule
+        applied ('adjudication' or 'agreement'), `n_reviewers` how many reviewers labelled the sentence.
+        """
+        return self._frame(
+            f"""WITH cur AS ({_current_sql("label")}),
+                adj AS ({_current_sql("adjudicate")}),
+                agreed AS (
+                    SELECT sentence_id, min(label) AS label, count(*) AS n_reviewers,
+                           group_concat(reviewer, ',') AS reviewer, max(time) AS time
+                    FROM (SELECT * FROM cur ORDER BY reviewer) GROUP BY sentence_id
+                ),
+                decided AS (
+                    SELECT adj.sentence_id, adj.label, 'adjudication' AS decided_by,
+                           coalesce(agreed.n_reviewers, 0) AS n_reviewers, adj.reviewer, adj.time
+                    FROM adj LEFT JOIN agreed USING (sentence_id)
+                    UNION ALL
+                    SELECT agreed.sentence_id, agreed.label, 'agreement', agreed.n_reviewers, agreed.reviewer,
+                           agreed.time
+                    FROM agreed JOIN (SELECT sentence_id FROM cur GROUP BY sentence_id
+                                      HAVING count(DISTINCT label) = 1) USING (sentence_id)
+                    WHERE agreed.sentence_id NOT IN (SELECT sentence_id FROM adj)
+                )
+                SELECT d.sentence_id, d.label, d.decided_by, d.n_reviewers, d.reviewer, d.time, {_CONTEXT_COLUMNS}
+                FROM decided d JOIN sentences s ON s.id = d.sentence_id JOIN articles ar ON ar.id = s.article_id
+                ORDER BY s.article_id, s.start"""
+        )
+
+    def history(self, sentence_id: str | None = None) -> pd.DataFrame:
+        """Every annotation row in order (labels, undos, adjudications), with `undone` telling which were taken back."""
+        where, params = ("WHERE a.sentence_id = ?", [sentence_id]) if sentence_id is not None else ("", [])
+        frame = self._frame(
+            f"""SELECT a.*, EXISTS (SELECT 1 FROM annotations u WHERE u.undoes = a.seq) AS undone
+                FROM annotations a {where} ORDER BY a.seq""",
+            params,
+        )
+        frame["undone"] = frame["undone"].astype(bool)
+        frame["undoes"] = frame["undoes"].astype("Int64")
+        return frame
+
+    def articles(self) -> pd.DataFrame:
+        """Every article (without its text) with its sentence count, in the order they were added."""
+        return self._frame(
+            """SELECT ar.id, ar.title, ar.outlet, ar.outlet_kind, ar.url, ar.date, ar.added_at,
+                      (SELECT count(*) FROM sentences s WHERE s.article_id = ar.id) AS sentences
+               FROM articles ar ORDER BY ar.rowid"""
+        )
+
+    def sentences(self, article_id: str | None = None) -> pd.DataFrame:
+        """The sentences (of one article, or all) in article order."""
+        where, params = ("WHERE s.article_id = ?", [article_id]) if article_id is not None else ("", [])
+        return self._frame(
+            f"""SELECT s.id AS sentence_id, {_CONTEXT_COLUMNS}
+                FROM sentences s JOIN articles ar ON ar.id = s.article_id {where}
+                ORDER BY ar.rowid, s.start""",
+            params,
+        )
+
+    def article(self, article_id: str) -> Article:
+        row = self._one("SELECT id, text, title, outlet, url, date FROM articles WHERE id = ?", [article_id])
+        if row is None:
+            raise StoreError(f"unknown article id {article_id!r}")
+        return Article(**dict(row))
+
+    def sentence(self, sentence_id: str) -> dict[str, Any]:
+        """One sentence with its article's title, outlet and url and the texts of the sentences before and after."""
+        row = self._one(
+            f"SELECT s.id AS sentence_id, {_CONTEXT_COLUMNS} FROM sentences s JOIN articles ar ON ar.id = s.article_id"
+            " WHERE s.id = ?",
+            [sentence_id],
+        )
+        if row is None:
+            raise StoreError(f"unknown sentence id {sentence_id!r}")
+        result = dict(row)
+        for key, sql in (
+            ("prev_text", "start < ? ORDER BY start DESC"),
+            ("next_text", "start > ? ORDER BY start"),
+        ):
+            near = self._one(f"SELECT text FROM sentences WHERE article_id = ? AND {sql} LIMIT 1",
+                             [row["article_id"], row["start"]])
+            result[key] = near[0] if near else ""
+        return result
+
+    def unlabelled(self, reviewer: str, *, article_id: str | None = None, limit: int | None = 50) -> pd.DataFrame:
+        """Sentences the reviewer has no current label (nor skip) for, in article order; `limit=None` for all."""
+        where, params = ("AND s.article_id = ?", [article_id]) if article_id is not None else ("", [])
+        return self._frame(
+            f"""SELECT s.id AS sentence_id, {_CONTEXT_COLUMNS}
+                FROM articles ar JOIN sentences s ON s.article_id = ar.id
+                WHERE NOT EXISTS ({_has_label_sql()}) {where}
+                ORDER BY ar.rowid, s.start LIMIT ?""",
+            [reviewer, *params, -1 if limit is None else limit],
+        )
+
+    def progress(self, reviewer: str, article_id: str | None = None) -> tuple[int, int]:
+        """(sentences the reviewer has labelled or skipped, all sentences), in one article or overall."""
+        where, params = ("WHERE s.article_id = ?", [article_id]) if article_id is not None else ("", [])
+        row = self._one(
+            f"SELECT sum(EXISTS ({_has_label_sql()})), count(*) FROM sentences s {where}", [reviewer, *params]
+        )
+        return int(row[0] or 0), int(row[1])
+
+    def counts(self) -> dict[str, int]:
+        """Totals: articles, sentences, annotation rows, sentences with a current label, reviewers."""
+        row = self._one(
+            f"""WITH cur AS ({_current_sql("label")})
+                SELECT (SELECT count(*) FROM articles), (SELECT count(*) FROM sentences),
+                       (SELECT count(*) FROM annotations), (SELECT count(DISTINCT sentence_id) FROM cur),
+                       (SELECT count(DISTINCT reviewer) FROM cur)"""
+        )
+        return dict(zip(("articles", "sentences", "annotations", "labelled_sentences", "reviewers"), row))
+
+    def stats(self) -> dict[str, pd.DataFrame]:
+        """Current-label counts for `annotator stats`: per label, per reviewer x label, per outlet kind x label.
+
+        Label columns come in scheme order, skip last; the final-label column counts what training would use.
+        """
+        labels = self.current_labels()
+        final = self.final_labels()
+        keys = self.scheme.all_keys
+        per_label = pd.DataFrame(
+            {
+                "label": keys,
+                "current": [int((labels["label"] == key).sum()) for key in keys],
+                "final": [int((final["label"] == key).sum()) for key in keys],
+            }
+        )
+        return {
+            "per_label": per_label,
+            "per_reviewer": formats.count_table(labels, "reviewer", keys),
+            "per_outlet_kind": formats.count_table(labels, "outlet_kind", keys),
+        }
+
+    # Predictions
+
+    def save_predictions(self, frame: pd.DataFrame, model_id: str) -> int:
+        """Store a model's predictions (replacing that model's earlier ones); return how many were for known sentences.
+
+        `frame` has `sentence_id` and `p_<label>` columns (see `Scheme.prob_columns`); `label`, `confidence` and
+        `margin` are derived from them when absent.
+        """
+        keys = self.scheme.keys
+        probs = frame[self.scheme.prob_columns()].to_numpy(dtype=float)
+        ranked = np.sort(probs, axis=1)
+        top = ranked[:, -1]
+        label = frame["label"] if "label" in frame else [keys[i] for i in probs.argmax(axis=1)]
+        confidence = frame["confidence"] if "confidence" in frame else top
+        margin = frame["margin"] if "margin" in frame else top - (ranked[:, -2] if len(keys) > 1 else 0)
+        rows = [
+            (sid, model_id, lab, float(conf), float(marg), json.dumps(dict(zip(keys, map(float, p)))))
+            for sid, lab, conf, marg, p in zip(frame["sentence_id"], label, confidence, margin, probs)
+        ]
+        with self._write() as db:
+            db.execute("DELETE FROM predictions WHERE model_id = ?", (model_id,))
+            return db.executemany(
+                """INSERT OR REPLACE INTO predictions (sentence_id, model_id, label, confidence, margin, probabilities)
+                   SELECT ?1, ?2, ?3, ?4, ?5, ?6 WHERE EXISTS (SELECT 1 FROM sentences WHERE id = ?1)""",
+                rows,
+            ).rowcount
+
+    def predictions(self, model_id: str) -> pd.DataFrame:
+        """A model's stored predictions: sentence_id, label, confidence, margin and one `p_<label>` column each."""
+        frame = self._frame(
+            "SELECT sentence_id, label, confidence, margin, probabilities FROM predictions WHERE model_id = ?"
+            " ORDER BY sentence_id",
+            [model_id],
+        )
+        probs = [json.loads(text) for text in frame.pop("probabilities")]
+        for key, column in zip(self.scheme.keys, self.scheme.prob_columns()):
+            frame[column] = [p.get(key, 0.0) for p in probs]
+        return frame
+
+    # Label records: export and import
+
+    def label_records(self, reviewer: str | None = None) -> Iterator[LabelRecord]:
+        """Current labels (skips included) and adjudications as label records, ordered by article, offset, reviewer."""
+        where, params = ("a.reviewer = ?", [reviewer]) if reviewer is not None else ("1", [])
+        sql = f"""
+            WITH cur AS (SELECT * FROM ({_current_sql("label", where)})
+                         UNION ALL SELECT * FROM ({_current_sql("adjudicate", where)}))
+            SELECT cur.*, {_CONTEXT_COLUMNS}
+            FROM cur JOIN sentences s ON s.id = cur.sentence_id JOIN articles ar ON ar.id = s.article_id
+            ORDER BY s.article_id, s.start, cur.reviewer, cur.action DESC"""
+        with self._lock:
+            rows = self._db.execute(sql, params * 2).fetchall()
+        for row in rows:
+            meta = {
+                "outlet_kind": row["outlet_kind"],
+                "title": row["title"],
+                "url": row["url"],
+                "origin": row["origin"],
+                "action": row["action"] if row["action"] != "label" else None,
+                "suggestion": row["suggestion"],
+                "suggestion_confidence": row["suggestion_confidence"],
+            }
+            yield LabelRecord(
+                text=row["text"],
+                label=row["label"],
+                article_id=row["article_id"],
+                sentence_id=row["sentence_id"],
+                start=row["start"],
+                end=row["end"],
+                outlet=row["outlet"],
+                reviewer=row["reviewer"],
+                time=row["time"],
+                meta={k: v for k, v in meta.items() if v not in (None, "")},
+            )
+
+    def import_label_records(
+        self, records: Iterable[LabelRecord], *, origin: str = "import", reviewer: str = "import"
+    ) -> ImportCounts:
+        """Add label records (from `formats.read_labels`), creating the articles and sentences they refer to.
+
+        An unknown article is rebuilt from its records' texts at their offsets, padded with spaces. Importing the
+        same records twice adds nothing: an identical (sentence, reviewer, label, time) row is skipped. `reviewer`
+        and `origin` fill records that carry none; bad records are skipped and reported in `skipped`.
+        """
+        counts = ImportCounts()
+        iterator = iter(records)
+        while batch := list(islice(iterator, BATCH)):
+            touched: set[str] = set()
+            with self._write() as db:
+                for number, record in enumerate(batch, start=1):
+                    try:
+                        self._import_record(db, record, origin, reviewer, counts, touched)
+                    except ValueError as error:
+                        counts.skipped.append(f"record {record.sentence_id or record.text[:40]!r}: {error}")
+                _renumber(db, touched)
+        return counts
+
+    def _import_record(
+        self, db: sqlite3.Connection, record: LabelRecord, origin: str, reviewer: str, counts: ImportCounts,
+        touched: set[str],
+    ) -> None:
+        self.scheme.check(record.label)
+        meta = record.meta or {}
+        suggestion = meta.get("suggestion")
+        if suggestion is not None:
+            self.scheme.check(suggestion)
+        article_id = record.article_id or article_id_for(record.text)
+        article = db.execute("SELECT text, rebuilt FROM articles WHERE id = ?", (article_id,)).fetchone()
+        if article is None:
+            kind = meta.get("outlet_kind") or self.registry.kind_of(outlet=record.outlet, url=meta.get("url", ""))
+            db.execute(
+                "INSERT INTO articles (id, title, outlet, outlet_kind, url, date, text, added_at, rebuilt)"
+                " VALUES (?, ?, ?, ?, ?, ?, '', ?, 1)",
+                (article_id, meta.get("title", ""), record.outlet, kind, meta.get("url", ""), meta.get("date", ""),
+                 utc_now()),
+            )
+            article = {"text": "", "rebuilt": 1}
+            counts.articles_new += 1
+        before = counts.sentences_new
+        sentence_id = self._import_sentence(db, record, article_id, article["text"], bool(article["rebuilt"]), counts)
+        if counts.sentences_new > before:
+            touched.add(article_id)
+        action = "adjudicate" if meta.get("action") == "adjudicate" else "label"
+        who = record.reviewer or reviewer
+        if record.time:
+            known = db.execute(
+                "SELECT 1 FROM annotations WHERE sentence_id = ? AND reviewer = ? AND label = ? AND time = ?"
+                " AND action = ?",
+                (sentence_id, who, record.label, record.time, action),
+            ).fetchone()
+        else:
+            known = db.execute(
+                f"SELECT 1 FROM ({_current_sql(action, 'a.sentence_id = ? AND a.reviewer = ?')}) WHERE label = ?",
+                (sentence_id, who, record.label),
+            ).fetchone()
+        if known:
+            counts.annotations_known += 1
+            return
+        _insert_annotation(
+            db, sentence_id, who, record.label, action, None, suggestion, meta.get("suggestion_confidence"),
+            record.time or utc_now(), meta.get("origin") or origin,
+        )
+        counts.annotations_new += 1
+
+    def _import_sentence(
+        self, db: sqlite3.Connection, record: LabelRecord, article_id: str, text: str, rebuilt: bool,
+        counts: ImportCounts,
+    ) -> str:
+        """The id of the record's sentence in the store, adding it (and its text to a rebuilt article) if missing."""
+        if record.sentence_id:
+            row = db.execute("SELECT article_id, text FROM sentences WHERE id = ?", (record.sentence_id,)).fetchone()
+            if row is not None:
+                if (row["article_id"], row["text"]) != (article_id, record.text):
+                    raise ValueError(f"sentence {record.sentence_id} is held with another article or text")
+                counts.sentences_known += 1
+                return record.sentence_id
+        start = record.start
+        if start is None:
+            found = text.find(record.text)
+            start = found if found >= 0 else (len(text) + 1 if text else 0)
+        end = start + len(record.text)
+        row = db.execute(
+            "SELECT id FROM sentences WHERE article_id = ? AND start = ? AND text = ?", (article_id, start, record.text)
+        ).fetchone()
+        if row is not None:
+            counts.sentences_known += 1
+            return row["id"]
+        if text[start:end] != record.text:
+            if not rebuilt or text[start:end].strip():
+                raise ValueError(f"text does not match article {article_id} at {start}:{end}")
+            text = text[:start].ljust(start) + record.text + text[end:]
+            db.execute("UPDATE articles SET text = ? WHERE id = ?", (text, article_id))
+        sentence_id = record.sentence_id or _free_sentence_id(db, article_id, record.text)
+        db.execute(
+            'INSERT INTO sentences (id, article_id, idx, start, "end", text) VALUES (?, ?, 0, ?, ?, ?)',
+            (sentence_id, article_id, start, end, record.text),
+        )
+        counts.sentences_new += 1
+        return sentence_id
+
+
+def _with_id(article: Article) -> Article:
+    return Article(**{**article.to_dict(), "id": article_id_for(article.text)})
+
+
+def _has_label_sql() -> str:
+    """A subquery true when reviewer `?` has a current label (or skip) on sentence `s`."""
+    return "SELECT 1 FROM latest l WHERE l.reviewer = ? AND l.action = 'label' AND l.sentence_id = s.id"
+
+
+def _insert_annotation(
+    db: sqlite3.Connection, sentence_id: str, reviewer: str, label: str, action: str, undoes: int | None,
+    suggestion: str | None, suggestion_confidence: float | None, time: str, origin: str,
+) -> int:
+    """Append one annotation row and bring `latest` up to date with it, in the caller's transaction."""
+    seq = db.execute(
+        """INSERT INTO annotations (sentence_id, reviewer, label, action, undoes, suggestion, suggestion_confidence,
+                                    time, origin) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+        (sentence_id, reviewer, label, action, undoes, suggestion, suggestion_confidence, time, origin),
+    ).lastrowid
+    if action != "undo":
+        key = "" if action == "adjudicate" else reviewer
+        db.execute("INSERT OR REPLACE INTO latest VALUES (?, ?, ?, ?)", (key, action, sentence_id, seq))
+        return seq
+    undone = db.execute("SELECT reviewer, action FROM annotations WHERE seq = ?", (undoes,)).fetchone()
+    action = undone["action"]
+    key = "" if action == "adjudicate" else undone["reviewer"]
+    row = db.execute(
+        """SELECT max(a.seq) FROM annotations a WHERE a.sentence_id = ? AND a.action = ? AND ? IN ('', a.reviewer)
+           AND NOT EXISTS (SELECT 1 FROM annotations u WHERE u.undoes = a.seq)""",
+        (sentence_id, action, key),
+    ).fetchone()
+    db.execute("DELETE FROM latest WHERE reviewer = ? AND action = ? AND sentence_id = ?", (key, action, sentence_id))
+    if row[0] is not None:
+        db.execute("INSERT INTO latest VALUES (?, ?, ?, ?)", (key, action, sentence_id, row[0]))
+    return seq
+
+
+def _free_sentence_id(db: sqlite3.Connection, article_id: str, text: str) -> str:
+    """`sentence_id_for` with the first occurrence number not already taken (a sentence repeated in an article)."""
+    occurrence = 0
+    while db.execute("SELECT 1 FROM sentences WHERE id = ?", (sid := sentence_id_for(article_id, text, occurrence),)).fetchone():
+        occurrence += 1
+    return sid
+
+
+def _renumber(db: sqlite3.Connection, article_ids: set[str]) -> None:
+    """Make `idx` the position by offset again in articles that gained imported sentences."""
+    for article_id in article_ids:
+        db.execute(
+            """UPDATE sentences SET idx = (SELECT count(*) FROM sentences p
+                                          WHERE p.article_id = sentences.article_id AND p.start < sentences.start)
+               WHERE article_id = ?""",
+            (article_id,),
+        )
+

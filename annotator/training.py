@@ -1,0 +1,90 @@
+"""What a model learns from: the shipped label files and the store's final labels, gathered into one frame, then fit."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+import pandas as pd
+
+from annotator import evaluate, features, formats, model
+from annotator.config import labels_dir
+from annotator.scheme import load_scheme
+
+# The label files that ship in `labels/` and train the default model (the seed article and the authored starter set).
+SHIPPED_LABEL_FILES = ("seed.jsonl", "starter.jsonl")
+
+Progress = Callable[[float, str], None]
+
+
+def shipped_label_files() -> list[Path]:
+    """The shipped label files that exist in the labels folder, in a fixed order."""
+    return [path for name in SHIPPED_LABEL_FILES if (path := labels_dir() / name).exists()]
+
+
+def read_label_files(paths: Iterable[str | Path]) -> pd.DataFrame:
+    """All records of the given label files as one training frame (see `formats.labels_frame`)."""
+    frames = [formats.labels_frame(formats.read_labels(path)) for path in paths]
+    return pd.concat(frames, ignore_index=True) if frames else formats.labels_frame([])
+
+
+def training_frame(store=None, label_files: Iterable[str | Path] | None = None) -> pd.DataFrame:
+    """The labelled sentences to train on, skips dropped, one row per sentence.
+
+    With `label_files`, exactly those files. Otherwise the shipped label files plus the store's final labels
+    (adjudicated, or agreed by every reviewer); a sentence in both counts once, with the store's label.
+    """
+    if label_files is not None:
+        frame = read_label_files(label_files)
+    else:
+        frames = [read_label_files(shipped_label_files())]
+        if store is not None:
+            frames.append(_store_frame(store))
+        frame = pd.concat(frames, ignore_index=True)
+    frame = frame[frame["label"] != load_scheme().skip.key]
+    key = frame["sentence_id"].where(frame["sentence_id"].astype(bool), frame["text"])
+    return frame[~key.duplicated(keep="last")].reset_index(drop=True)
+
+
+def _store_frame(store) -> pd.DataFrame:
+    final = store.final_labels()
+    columns = list(formats.labels_frame([]).columns)
+    for column in columns:
+        if column not in final:
+            final[column] = ""
+    return final[columns]
+
+
+def data_hash(frame: pd.DataFrame) -> str:
+    """sha256 of the training rows (text, label, article, offsets), so a card says exactly what a model saw."""
+    digest = hashlib.sha256()
+    for row in frame[["article_id", "start", "end", "text", "label"]].astype(str).itertuples(index=False):
+        digest.update("\x1f".join(row).encode("utf-8") + b"\x1e")
+    return digest.hexdigest()
+
+
+def fit(frame: pd.DataFrame, out: str | Path, *, folds: int = 5, progress: Progress | None = None) -> dict:
+    """Cross-validate (grouped by article), train on everything, save the model and its card; return the card."""
+    report = progress or (lambda fraction, message: None)
+    frame = features.context_frame(frame)
+    report(0.05, f"cross-validating on {len(frame)} sentences ({folds} folds, grouped by article)")
+    evaluation = evaluate.cross_validate(frame, folds=folds)
+    report(0.7, "training on all labels")
+    started = time.perf_counter()
+    pipeline = model.train(frame)
+    card = {
+        "training_data": {
+            "sha256": data_hash(frame),
+            "sentences": int(len(frame)),
+            "articles": int(frame["article_id"].nunique()),
+            "per_label": {k: int(v) for k, v in frame["label"].value_counts().sort_index().items()},
+        },
+        "metrics": {"cross_validation": evaluation.to_dict()},
+        "train_seconds": round(time.perf_counter() - started, 2),
+    }
+    report(0.9, "saving the model and its card")
+    model.save(pipeline, out, card=card)
+    report(1.0, "done")
+    return model.read_card(out)

@@ -1,0 +1,170 @@
+"""What every page of the app shares: cached loaders (store, model, codebook), the reviewer, the training job."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from annotator import config, model, queue, score, training
+from annotator.scheme import Scheme, load_scheme
+from annotator.store import Store
+
+HISTORY = 10  # labels a reviewer can undo, newest last
+OVERLAP_SHARE = "overlap_share"  # session key: share of each queue batch drawn from other reviewers' sentences
+
+
+@dataclass(frozen=True)
+class LoadedModel:
+    """The current model file, its pipeline, its card and the id its predictions are cached under."""
+
+    path: Path
+    pipeline: object
+    card: dict
+    id: str
+
+
+def scheme() -> Scheme:
+    return load_scheme()
+
+
+@st.cache_resource(show_spinner=False)
+def _store(path: str) -> Store:
+    return Store(path)
+
+
+def store() -> Store:
+    """The store named by ANNOTATOR_DB (or the default), opened once per process and shared by sessions."""
+    return _store(str(config.default_db()))
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _model(path: str, mtime_ns: int, size: int) -> LoadedModel:
+    return LoadedModel(Path(path), model.load(path), model.read_card(path), queue.model_id(path))
+
+
+def current_model() -> LoadedModel | None:
+    """The model named by ANNOTATOR_MODEL (or the default), reloaded when its file changes; None when there is none."""
+    path = config.default_model()
+    if not path.is_file():
+        return None
+    stat = path.stat()
+    return _model(str(path), stat.st_mtime_ns, stat.st_size)
+
+
+@st.cache_data(show_spinner=False, ttl=10)
+def _article_titles(path: str) -> dict[str, str]:
+    frame = _store(path).articles()
+    return {aid: f"{title or '(untitled)'} · {outlet or 'unknown outlet'} ({count})"
+            for aid, title, outlet, count in zip(frame["id"], frame["title"], frame["outlet"], frame["sentences"])}
+
+
+def article_titles(store: Store) -> dict[str, str]:
+    """Article id -> "title · outlet (sentences)", in the order added; refreshed every few seconds."""
+    return _article_titles(str(store.path))
+
+
+def articles_changed() -> None:
+    """Forget cached article lists after an import, so the new articles show at once."""
+    _article_titles.clear()
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def scored_article(model_id: str, article_id: str) -> pd.DataFrame:
+    """An article's sentences as the current model scores them (label, confidence, p_*, cues), cached per model."""
+    loaded = current_model()
+    if loaded is None or loaded.id != model_id:
+        return pd.DataFrame()
+    return score.score_article(store().article(article_id), loaded.pipeline)
+
+
+@st.cache_data(show_spinner=False)
+def codebook() -> str:
+    return config.CODEBOOK_PATH.read_text(encoding="utf-8")
+
+
+def guidelines() -> None:
+    """The codebook one click away."""
+    with st.expander("Guidelines (codebook)"):
+        st.markdown(codebook())
+
+
+def reviewer_input() -> None:
+    """The sidebar field that asks the reviewer's name once per session (kept while the session lives)."""
+    st.sidebar.text_input("Reviewer", key="reviewer", placeholder="your name", help="Every label is stored under it.")
+
+
+def reviewer() -> str | None:
+    """The reviewer's name, or None (with a prompt) when it has not been given yet."""
+    name = str(st.session_state.get("reviewer", "")).strip()
+    if not name:
+        st.info("Enter your name under **Reviewer** in the sidebar to start.")
+        return None
+    return name
+
+
+def percent(value: float) -> str:
+    return "–" if pd.isna(value) else f"{value:.0%}"
+
+
+@dataclass
+class TrainingJob:
+    """A "Train now" run in a background thread: its progress, and the new card or the error when done."""
+
+    fraction: float = 0.0
+    message: str = ""
+    card: dict | None = None
+    error: str | None = None
+    thread: threading.Thread | None = field(default=None, repr=False)
+
+    @property
+    def running(self) -> bool:
+        return self.thread is not None and self.thread.is_alive()
+
+    def start(self, db: Path, out: Path) -> None:
+        self.fraction, self.message, self.card, self.error = 0.0, "starting", None, None
+        self.thread = threading.Thread(target=self._run, args=(db, out), name="annotator-train", daemon=True)
+        self.thread.start()
+
+    def _run(self, db: Path, out: Path) -> None:
+        try:
+            with Store(db) as own:
+                frame = training.training_frame(store=own)
+            self.card = training.fit(frame, out, progress=self._report)
+        except Exception as error:  # shown to the reviewer; the app goes on with the old model
+            self.error = f"{type(error).__name__}: {error}"
+
+    def _report(self, fraction: float, message: str) -> None:
+        self.fraction, self.message = fraction, message
+
+
+@st.cache_resource(show_spinner=False)
+def training_job(db: str, out: str) -> TrainingJob:
+    """One job per store and model file, shared by every session, so two reviewers cannot train at once."""
+    return TrainingJob()
+
+
+def train_panel() -> None:
+    """The "Train now" button, live progress while the job runs, and the new metrics when it is done."""
+    db, out = config.default_db(), config.default_model()
+    job = training_job(str(db), str(out))
+    if st.button("Train now", disabled=job.running, help=f"Train on the shipped and final labels; saves {out}"):
+        job.start(db, out)
+    if job.running:
+        st.fragment(_train_progress, run_every=1.0)(job)
+    elif job.error:
+        st.error(f"Training failed: {job.error}")
+    elif job.card:
+        metrics = job.card.get("metrics", {}).get("cross_validation", {})
+        st.success(f"New model trained: cross-validated macro-F1 {metrics.get('macro_f1', float('nan')):.3f}")
+
+
+def _train_progress(job: TrainingJob) -> None:
+    """Polled every second while the job runs; one full rerun when it ends, to load the new model."""
+    if job.running:
+        st.progress(job.fraction, text=f"Training: {job.message}")
+    else:
+        st.rerun()

@@ -1,0 +1,205 @@
+"""The Label page: one sentence at a time in its paragraph, one button (and hotkey) per label, undo, progress."""
+
+from __future__ import annotations
+
+import html
+from collections import deque
+from dataclasses import dataclass
+
+import streamlit as st
+
+from annotator import queue
+from annotator.store import Store
+from annotator.ui import common
+
+MODE_NAMES = {queue.ORDER: "Article order", queue.USEFUL: "Most useful next"}
+CONTEXT_CHARS = 1200  # a paragraph longer than this is cut to the sentences around the one being labelled
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    label: str
+    confidence: float
+    cues: str
+
+
+def render() -> None:
+    st.title("Label")
+    name = common.reviewer()
+    if name is None:
+        common.guidelines()
+        return
+    store = common.store()
+    loaded = common.current_model()
+    settings = _settings(store, loaded)
+    sentence_id = _current(store, name, settings)
+    _progress(store, name, settings)
+    if sentence_id is None:
+        st.success("Nothing left to label here: pick another article or queue.")
+    else:
+        _show(store, name, sentence_id, loaded)
+    _undo_button(name)
+    common.guidelines()
+
+
+def _settings(store: Store, loaded: common.LoadedModel | None) -> queue.QueueSettings:
+    """The queue controls: order or most useful next, and the article in article order."""
+    left, right = st.columns([1, 2])
+    modes = list(MODE_NAMES) if loaded else [queue.ORDER]
+    mode = left.radio(
+        "Queue", modes, format_func=MODE_NAMES.get, key="queue_mode", horizontal=True,
+        help="Most useful next: the sentences the model is least sure of, plus a random share."
+        + ("" if loaded else " Needs a model: train one on the Model page."),
+    )
+    article_id = None
+    if mode == queue.ORDER:
+        titles = common.article_titles(store)
+        article_id = right.selectbox(
+            "Article", [None, *titles], format_func=lambda aid: "All articles" if aid is None else titles[aid],
+            key="queue_article",
+        )
+    return queue.QueueSettings(
+        mode=mode,
+        article_id=article_id,
+        model_id=loaded.id if loaded and mode == queue.USEFUL else None,
+        overlap_share=float(st.session_state.get(common.OVERLAP_SHARE, 0.0)),
+    )
+
+
+def _current(store: Store, reviewer: str, settings: queue.QueueSettings) -> str | None:
+    """The head of this session's batch, refilled when empty or when the settings change."""
+    key = (reviewer, settings)
+    if st.session_state.get("queue_key") != key:
+        st.session_state.queue_key = key
+        st.session_state.queue = []
+    pending: list[str] = st.session_state.queue
+    for _ in range(2):
+        while pending and queue.is_labelled(store, reviewer, pending[0]):
+            pending.pop(0)
+        if pending:
+            return pending[0]
+        if settings.mode == queue.USEFUL:
+            _fill_predictions(store)
+        pending.extend(queue.next_batch(store, reviewer, settings))
+    return pending[0] if pending else None
+
+
+def _fill_predictions(store: Store) -> None:
+    loaded = common.current_model()
+    if loaded is None or not queue.unpredicted_article_ids(store, loaded.id):
+        return
+    bar = st.progress(0.0, text="Predicting the unlabelled sentences once for this model ...")
+    queue.fill_predictions(store, loaded.path, progress=lambda fraction, message: bar.progress(fraction, text=message))
+    bar.empty()
+
+
+def _progress(store: Store, reviewer: str, settings: queue.QueueSettings) -> None:
+    scopes = [("this article", settings.article_id)] if settings.article_id else []
+    for scope, article_id in [*scopes, ("all articles", None)]:
+        done, total = store.progress(reviewer, article_id)
+        st.progress(done / total if total else 0.0, text=f"{reviewer}, {scope}: {done} of {total} sentences labelled")
+
+
+def _show(store: Store, reviewer: str, sentence_id: str, loaded: common.LoadedModel | None) -> None:
+    scheme = common.scheme()
+    sentence = store.sentence(sentence_id)
+    kind = sentence["outlet_kind"] or "unknown"
+    st.subheader(sentence["title"] or "(untitled article)")
+    st.caption(f"Outlet: {sentence['outlet'] or '(unknown)'} · kind: {kind}")
+    text = store.article(sentence["article_id"]).text
+    st.html(context_html(text, sentence, scheme.skip.colour))
+    suggestion = _suggestion(loaded, sentence) if loaded else None
+    if suggestion:
+        cues = f" · cues: {suggestion.cues}" if suggestion.cues else ""
+        st.caption(
+            f"Model suggests **{scheme.get(suggestion.label).name}** ({suggestion.confidence:.0%}){cues}. "
+            "Enter accepts it."
+        )
+    columns = st.columns(len(scheme.labels) + 1)
+    for column, label in zip(columns, (*scheme.labels, scheme.skip)):
+        column.button(
+            label.name,
+            key=f"label-{label.key}",
+            shortcut=label.hotkey,
+            help=label.definition,
+            type="primary" if suggestion and suggestion.label == label.key else "secondary",
+            width="stretch",
+            on_click=_label,
+            args=(reviewer, sentence_id, label.key, suggestion),
+        )
+    if suggestion:
+        st.button(
+            f"Accept suggestion: {scheme.get(suggestion.label).name}",
+            key="accept",
+            shortcut="Enter",
+            on_click=_label,
+            args=(reviewer, sentence_id, suggestion.label, suggestion),
+        )
+
+
+def context_html(text: str, sentence: dict, colour: str) -> str:
+    """The sentence highlighted inside its paragraph, with the sentences before and after it; all text escaped."""
+    start, end = int(sentence["start"]), int(sentence["end"])
+    first = text.rfind("\n", 0, start) + 1
+    last = text.find("\n", end)
+    last = len(text) if last < 0 else last
+    prev_text, next_text = sentence.get("prev_text") or "", sentence.get("next_text") or ""
+    before = text.rfind(prev_text, 0, start) if prev_text else start
+    after = text.find(next_text, end) if next_text else -1
+    after = end if after < 0 else after + len(next_text)
+    first = min(first, before if before >= 0 else start)
+    last = max(last, after)
+    if last - first > CONTEXT_CHARS:
+        first, last = min(before if before >= 0 else start, start), max(after, end)
+    return (
+        '<div class="ann-context" style="white-space:pre-wrap;overflow-wrap:anywhere;line-height:1.6;'
+        'font-size:1.05rem;padding:0.75rem 1rem;border-left:3px solid #ccc;background:#fafafa">'
+        f"{html.escape(text[first:start])}"
+        f'<mark style="background:#fff3a8;border-bottom:2px solid {html.escape(colour)};padding:0.1em 0">'
+        f"{html.escape(text[start:end])}</mark>{html.escape(text[end:last])}</div>"
+    )
+
+
+def _suggestion(loaded: common.LoadedModel, sentence: dict) -> Suggestion | None:
+    scored = common.scored_article(loaded.id, sentence["article_id"])
+    row = scored[scored["sentence_id"] == sentence["sentence_id"]] if len(scored) else scored
+    if row.empty:
+        return None
+    first = row.iloc[0]
+    return Suggestion(str(first["label"]), float(first["confidence"]), str(first.get("cues", "") or ""))
+
+
+def _label(reviewer: str, sentence_id: str, label: str, suggestion: Suggestion | None) -> None:
+    """Store the label (committed before the next sentence is drawn) and remember it for undo."""
+    common.store().annotate(
+        sentence_id, label, reviewer,
+        suggestion=suggestion.label if suggestion else None,
+        suggestion_confidence=suggestion.confidence if suggestion else None,
+    )
+    history = st.session_state.setdefault("history", deque(maxlen=common.HISTORY))
+    history.append(sentence_id)
+    pending = st.session_state.get("queue", [])
+    if pending and pending[0] == sentence_id:
+        pending.pop(0)
+
+
+def _undo(reviewer: str) -> None:
+    """Take back the latest of this session's labels and show that sentence again."""
+    history = st.session_state.get("history")
+    if not history:
+        return
+    sentence_id = history.pop()
+    common.store().undo(reviewer, sentence_id)
+    st.session_state.setdefault("queue", []).insert(0, sentence_id)
+
+
+def _undo_button(reviewer: str) -> None:
+    history = st.session_state.get("history") or ()
+    st.button(
+        f"Undo ({len(history)})", key="undo", shortcut="u", disabled=not history, on_click=_undo, args=(reviewer,),
+        help=f"Take back your last label (up to {common.HISTORY}).",
+    )
+
+
+if __name__ == "__main__":  # run as a page by st.navigation
+    render()

@@ -1,0 +1,171 @@
+"""Batch scoring throughput and memory on the real corpus: sentences per second and peak RSS of the process tree.
+
+Run: `.venv/bin/python bench/throughput.py [--model models/model.joblib] [--scale-articles 600] [--no-dask]`.
+Reads ptc/*/article*.txt, polnear/*/text/*.txt, press_releases/*.jsonl and news_web_2026/*.jsonl from `../shared`
+(exits when missing). Without --model it trains a model from labels/seed.jsonl and labels/starter*.jsonl first.
+Each run is a fresh `python -c` subprocess calling `score_paths`; its peak RSS is the sum over the process tree
+(workers included), polled with psutil. Prints a markdown table: scoring at jobs 1, jobs 2 and dask local; reading
+and splitting alone (the floor); peak RSS with the input repeated 1x, 4x, 16x; and where the time goes at jobs 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import psutil
+
+REPO = Path(__file__).resolve().parents[1]
+CORPUS = REPO.parent / "shared" / "corpus"
+PATTERNS = ("ptc/*/article*.txt", "polnear/*/text/*.txt", "press_releases/*.jsonl", "news_web_2026/*.jsonl")
+
+SCORE = """
+import json, sys
+from annotator.score import score_paths
+paths, repeat, model, out, jobs, dask = json.load(open(sys.argv[1])), int(sys.argv[2]), *sys.argv[3:7]
+result = score_paths(paths * repeat, model, out, jobs=int(jobs), dask=dask or None, progress=False)
+print(json.dumps({"articles": result.articles, "sentences": result.sentences, "failures": result.failures,
+                  "seconds": result.seconds}))
+"""
+
+SPLIT = """
+import json, sys, time
+from annotator import read, segment
+started = time.perf_counter()
+articles = sentences = 0
+for item in read.iter_articles(json.load(open(sys.argv[1])) * int(sys.argv[2])):
+    if isinstance(item, read.Article):
+        articles += 1
+        sentences += len(segment.split_article(item))
+print(json.dumps({"articles": articles, "sentences": sentences, "failures": 0,
+                  "seconds": time.perf_counter() - started}))
+"""
+
+
+def corpus_paths() -> list[str]:
+    return [str(path) for pattern in PATTERNS for path in sorted(CORPUS.glob(pattern))]
+
+
+def train_default_model(folder: Path) -> Path:
+    """A model trained on the shipped label files (seed and starter sets), saved in `folder`."""
+    from annotator import features, model, training
+    from annotator.config import labels_dir
+
+    files = [path for path in [labels_dir() / "seed.jsonl", *sorted(labels_dir().glob("starter*.jsonl"))] if path.exists()]
+    frame = features.context_frame(training.training_frame(label_files=files))
+    path = folder / "model.joblib"
+    model.save(model.train(frame), path, card={"training_data": {"files": [f.name for f in files], "sentences": len(frame)}})
+    print(f"trained a model on {len(frame)} labelled sentences from {', '.join(f.name for f in files)}", file=sys.stderr)
+    return path
+
+
+def run_measured(code: str, *args: str) -> dict:
+    """Run `python -c code args` and return its JSON line plus wall seconds and the tree's peak RSS in MB."""
+    started = time.perf_counter()
+    process = subprocess.Popen([sys.executable, "-c", code, *args], stdout=subprocess.PIPE, cwd=REPO)
+    parent = psutil.Process(process.pid)
+    peak = 0
+    while process.poll() is None:
+        try:
+            tree = [parent, *parent.children(recursive=True)]
+            peak = max(peak, sum(_rss(p) for p in tree))
+        except psutil.NoSuchProcess:
+            pass
+        time.sleep(0.05)
+    stdout = process.stdout.read().decode()
+    if process.returncode:
+        raise SystemExit(f"benchmark run failed ({process.returncode}): {' '.join(args)}")
+    result = json.loads(stdout.strip().splitlines()[-1])
+    result.update(wall=time.perf_counter() - started, peak_mb=peak / 2**20)
+    return result
+
+
+def _rss(process: psutil.Process) -> int:
+    try:
+        return process.memory_info().rss
+    except psutil.NoSuchProcess:
+        return 0
+
+
+def stage_times(paths: list[str], model_path: Path, folder: Path) -> dict[str, float]:
+    """Seconds spent in each stage of scoring at jobs 1, measured in this process, stage by stage."""
+    import pandas as pd
+
+    from annotator import features, model, read, score, segment, writers
+
+    pipeline = model.load(model_path)
+    times: dict[str, float] = {}
+
+    def timed(name, fn):
+        started = time.perf_counter()
+        value = fn()
+        times[name] = time.perf_counter() - started
+        return value
+
+    articles = timed("read", lambda: [a for a in read.iter_articles(paths) if isinstance(a, read.Article)])
+    split = timed("split", lambda: [segment.split_article(a) for a in articles])
+    frames = timed("features", lambda: [features.article_frame(a, s) for a, s in zip(articles, split) if s])
+    inputs = pd.concat(frames, ignore_index=True)
+    slices = [inputs.iloc[i:i + score.PREDICT_ROWS] for i in range(0, len(inputs), score.PREDICT_ROWS)]
+    predicted = timed("predict", lambda: pd.concat([model.predict(pipeline, s) for s in slices], ignore_index=True))
+    timed("explain (cues)", lambda: [model.explain(pipeline, s, top=score.CUES) for s in slices])
+    records = inputs[["text", "outlet_kind"]].join(predicted[["label", "confidence"]])
+    timed("write JSONL", lambda: writers.open_writer(folder / "stages.jsonl", {c: "str" for c in records}).write(records))
+    times["sentences"] = len(inputs)
+    return times
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", type=Path, help="model to score with (default: train one from the shipped labels)")
+    parser.add_argument("--scale-articles", type=int, default=600,
+                        help="articles in the 1x input of the memory-scaling runs (repeated 4x and 16x)")
+    parser.add_argument("--no-dask", action="store_true", help="skip the dask local run")
+    options = parser.parse_args()
+    if not CORPUS.exists():
+        raise SystemExit(f"no corpus at {CORPUS}")
+    paths = corpus_paths()
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        model_path = options.model or train_default_model(folder)
+        listing = folder / "paths.json"
+        listing.write_text(json.dumps(paths))
+        scale_listing = folder / "scale.json"
+        scale_listing.write_text(json.dumps(paths[: options.scale_articles]))
+        out = str(folder / "out.jsonl")
+        runs = [
+            ("read + split only (floor)", run_measured(SPLIT, str(listing), "1")),
+            ("score, jobs 1", run_measured(SCORE, str(listing), "1", str(model_path), out, "1", "")),
+            ("score, jobs 2", run_measured(SCORE, str(listing), "1", str(model_path), out, "2", "")),
+        ]
+        if not options.no_dask:
+            runs.append(("score, dask local (2 workers)", run_measured(SCORE, str(listing), "1", str(model_path), out, "2", "local")))
+        for repeat in (1, 4, 16):
+            runs.append((f"score, jobs 1, {options.scale_articles} files x{repeat}",
+                         run_measured(SCORE, str(scale_listing), str(repeat), str(model_path), out, "1", "")))
+        stages = stage_times(paths, model_path, folder)
+
+    print(f"\n{len(paths)} input files from {CORPUS}\n")
+    print("| run | articles | sentences | sentences/s (scoring) | sentences/s (end to end) | peak RSS (MB) |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for name, r in runs:
+        print(f"| {name} | {r['articles']:,} | {r['sentences']:,} | {r['sentences'] / r['seconds']:,.0f} | "
+              f"{r['sentences'] / r['wall']:,.0f} | {r['peak_mb']:,.0f} |")
+    scaled = [r["peak_mb"] for name, r in runs if " x" in name]
+    print(f"\npeak RSS at 16x / 1x input: {scaled[-1] / scaled[0]:.2f}")
+    total = sum(v for k, v in stages.items() if k != "sentences")
+    print(f"\nWhere the time goes at jobs 1 ({stages['sentences']:,} sentences, in process, stage by stage):\n")
+    print("| stage | seconds | share | sentences/s |")
+    print("|---|---:|---:|---:|")
+    for name, seconds in stages.items():
+        if name != "sentences":
+            print(f"| {name} | {seconds:.2f} | {seconds / total:.0%} | {stages['sentences'] / seconds:,.0f} |")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,218 @@
+"""The Streamlit app through AppTest: every page, with a real SQLite store (ANNOTATOR_DB) and a real model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from annotator import model, queue, training
+from annotator.config import REPO_DIR
+from annotator.records import Article
+from annotator.scheme import load_scheme
+from annotator.store import Store
+
+SCHEME = load_scheme()
+FIRST, SECOND, THIRD = SCHEME.keys[:3]
+APP = str(REPO_DIR / "app.py")
+TEXT = (
+    "The ministry said on Monday that the bridge will reopen.\n\n"
+    "Officials added that repairs cost two million. Local traders welcomed the news. "
+    "A <script>alert(1)</script> tag & <img src=x onerror=alert(1)> stay text."
+)
+
+
+@pytest.fixture(scope="module")
+def model_path(tmp_path_factory) -> Path:
+    """A real model trained (with a two-fold cross-validation on its card) on a few shipped labels per class."""
+    path = tmp_path_factory.mktemp("model") / "model.joblib"
+    frame = training.training_frame(label_files=training.shipped_label_files())
+    training.fit(frame.groupby("label").head(12), path, folds=2)
+    return path
+
+
+@pytest.fixture
+def db(tmp_path, monkeypatch) -> Path:
+    """A store holding one article, named by ANNOTATOR_DB; no model unless a test sets ANNOTATOR_MODEL."""
+    path = tmp_path / "annotations.db"
+    with Store(path) as store:
+        store.add_articles([Article(id="art1", text=TEXT, title="Bridge <b>news</b>", outlet="Example Daily")])
+    monkeypatch.setenv("ANNOTATOR_DB", str(path))
+    monkeypatch.setenv("ANNOTATOR_MODEL", str(tmp_path / "no-model.joblib"))
+    return path
+
+
+def start(reviewer: str | None = "ann") -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=30).run()
+    if reviewer:
+        at.sidebar.text_input(key="reviewer").input(reviewer).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def shown(at: AppTest) -> str:
+    """The HTML of the sentence in context on the Label page."""
+    return at.get("html")[0].proto.body
+
+
+def labels(path: Path):
+    with Store(path) as store:
+        return store.current_labels()
+
+
+def test_the_reviewer_is_asked_before_labelling(db) -> None:
+    at = start(reviewer=None)
+    assert "Reviewer" in at.info[0].value
+    assert not at.button
+
+
+def test_a_click_stores_the_label_then_shows_the_next_sentence(db) -> None:
+    at = start()
+    ids = Store(db).sentences()["sentence_id"].tolist()
+    assert "<mark" in shown(at) and "The ministry said" in shown(at)
+    assert [b.label for b in at.button][:4] == [label.name for label in (*SCHEME.labels, SCHEME.skip)]
+    at.button(key=f"label-{SECOND}").click().run()
+    stored = labels(db)
+    assert stored[["sentence_id", "label", "reviewer"]].values.tolist() == [[ids[0], SECOND, "ann"]]
+    assert "<mark" in shown(at) and "Officials added" in shown(at).split("<mark")[1]
+    assert "1 of 4" in at.get("progress")[0].proto.text
+
+
+def test_article_text_is_escaped(db) -> None:
+    at = start()
+    for key in (FIRST, FIRST, SECOND):
+        at.button(key=f"label-{key}").click().run()
+    body = shown(at)
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in body and "<script" not in body
+    assert "&lt;img src=x onerror=alert(1)&gt;" in body and "<img" not in body
+    assert "Bridge &lt;b&gt;" not in body  # the title is a subheader (markdown), checked below
+    assert at.subheader[0].value == "Bridge <b>news</b>"
+
+
+def test_undo_takes_back_the_last_label_and_shows_it_again(db) -> None:
+    at = start()
+    ids = Store(db).sentences()["sentence_id"].tolist()
+    at.button(key=f"label-{FIRST}").click().run()
+    at.button(key=f"label-{SCHEME.skip.key}").click().run()
+    assert at.button(key="undo").label == "Undo (2)"
+    at.button(key="undo").click().run()
+    stored = labels(db)
+    assert stored["sentence_id"].tolist() == [ids[0]]
+    assert "Officials added" in shown(at).split("<mark")[1]
+    at.button(key=f"label-{THIRD}").click().run()
+    assert dict(zip(labels(db)["sentence_id"], labels(db)["label"])) == {ids[0]: FIRST, ids[1]: THIRD}
+
+
+def test_the_model_suggestion_is_preselected_and_recorded(db, model_path, monkeypatch) -> None:
+    monkeypatch.setenv("ANNOTATOR_MODEL", str(model_path))
+    at = start()
+    caption = next(c.value for c in at.caption if "Model suggests" in c.value)
+    suggested = next(b for b in at.button if b.key.startswith("label-") and b.proto.type == "primary")
+    assert SCHEME.get(suggested.key.removeprefix("label-")).name in caption
+    at.button(key="accept").click().run()
+    stored = labels(db).iloc[0]
+    assert stored["label"] == stored["suggestion"] == suggested.key.removeprefix("label-")
+    assert 0 < stored["suggestion_confidence"] <= 1
+
+
+def test_most_useful_next_caches_predictions_and_draws_from_them(db, model_path, monkeypatch) -> None:
+    monkeypatch.setenv("ANNOTATOR_MODEL", str(model_path))
+    at = start()
+    at.radio(key="queue_mode").set_value(queue.USEFUL).run()
+    assert not at.exception, at.exception
+    with Store(db) as store:
+        cached = store.predictions(queue.model_id(model_path))
+        assert len(cached) == 4
+        least_sure = cached.sort_values(["margin", "sentence_id"])["sentence_id"].iloc[0]
+        text = store.sentence(least_sure)["text"]
+    assert "<mark" in shown(at)
+    at.button(key=f"label-{FIRST}").click().run()
+    assert len(labels(db)) == 1 and text  # labelled one of the queue's sentences
+
+
+def test_import_page_adds_a_pasted_article_at_once(db) -> None:
+    at = start()
+    at.switch_page("annotator/ui/import_page.py").run()
+    at.text_input(key="import_title").input("Second story")
+    at.text_input(key="import_outlet").input("TASS")
+    at.text_area(key="import_text").input("Moscow said the talks went well. The talks ended at noon.")
+    at.button(key="import_pasted").click().run()
+    assert not at.exception, at.exception
+    assert "2 new" in at.success[0].value
+    with Store(db) as store:
+        articles = store.articles().set_index("title")
+        assert articles.loc["Second story", "sentences"] == 2
+        assert articles.loc["Second story", "outlet_kind"] == "state_media"
+
+
+def test_highlight_page_tints_sentences_and_stores_a_correction(db, model_path, monkeypatch) -> None:
+    monkeypatch.setenv("ANNOTATOR_MODEL", str(model_path))
+    at = start()
+    at.switch_page("annotator/ui/highlight_page.py").run()
+    at.text_area[0].input("The minister said the port is open. Ships arrived at dawn. A <script>alert(1)</script> stays.")
+    at.button[0].click().run()
+    body = at.get("html")[0].proto.body
+    corrections = at.button_group
+    assert body.count('class="ann-s"') == len(corrections) == 3 and "ann-legend" in body
+    assert "&lt;script&gt;" in body and "<script>" not in body
+    corrections[2].set_value(THIRD).run()
+    assert not at.exception, at.exception
+    stored = labels(db)
+    assert stored[["label", "reviewer", "origin"]].values.tolist() == [[THIRD, "ann", "highlight"]]
+    assert stored["text"].iloc[0].startswith("A <script>")
+
+
+def test_model_page_shows_counts_metrics_and_card(db, model_path, monkeypatch) -> None:
+    monkeypatch.setenv("ANNOTATOR_MODEL", str(model_path))
+    with Store(db) as store:
+        first = store.sentences()["sentence_id"].iloc[0]
+        store.annotate(first, FIRST, "ann")
+        store.annotate(first, SECOND, "bob")
+    at = start()
+    at.switch_page("annotator/ui/model_page.py").run()
+    assert not at.exception, at.exception
+    assert len(at.get("vega_lite_chart")) >= 3  # per class, per reviewer, confusion matrix
+    names = [m.label for m in at.metric]
+    assert "macro f1" in names
+    assert at.json[0].value  # the card
+    assert any(button.label == "Train now" for button in at.button)
+
+
+def test_model_page_without_a_model_offers_training(db) -> None:
+    at = start()
+    at.switch_page("annotator/ui/model_page.py").run()
+    assert not at.exception, at.exception
+    assert "Train now" in at.info[0].value
+
+
+def test_agreement_page_measures_and_adjudicates(db) -> None:
+    with Store(db) as store:
+        ids = store.sentences()["sentence_id"].tolist()
+        for sid, a, b in zip(ids, [FIRST, SECOND, THIRD, FIRST], [FIRST, SECOND, FIRST, SCHEME.skip.key]):
+            store.annotate(sid, a, "ann")
+            store.annotate(sid, b, "bob")
+    at = start("judge")
+    at.switch_page("annotator/ui/agreement_page.py").run()
+    assert not at.exception, at.exception
+    assert at.metric[1].value == "4"
+    assert float(at.metric[0].value) < 1
+    assert len(at.dataframe) == 3  # kappa per pair, per label, disagreements
+    assert at.dataframe[2].value["sentence_id"].tolist() == ids[2:]
+    at.selectbox(key="adjudicate_sentence").set_value(ids[2])
+    at.radio(key="adjudicate_label").set_value(THIRD)
+    at.button[0].click().run()
+    with Store(db) as store:
+        final = store.final_labels().set_index("sentence_id")
+    assert final.loc[ids[2], ["label", "decided_by", "reviewer"]].tolist() == [THIRD, "adjudication", "judge"]
+
+
+def test_overlap_share_setting_reaches_the_label_queue(db) -> None:
+    at = start()
+    at.switch_page("annotator/ui/agreement_page.py").run()
+    at.slider(key="overlap_slider").set_value(0.5).run()
+    at.switch_page("annotator/ui/label_page.py").run()
+    assert not at.exception, at.exception
+    assert at.session_state["queue_key"][1].overlap_share == 0.5
+    at.switch_page("annotator/ui/agreement_page.py").run()
+    assert at.slider(key="overlap_slider").value == 0.5  # kept while on other pages

@@ -1,0 +1,141 @@
+"""The app in a real headless Chromium: hotkeys, a button, undo, and escaped article text that runs nothing."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from annotator.config import REPO_DIR
+from annotator.records import Article
+from annotator.scheme import load_scheme
+from annotator.store import Store
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run"]
+HOSTILE = "Look: <script>alert(1)</script> and <img src=x onerror=alert(1)> are only text here."
+TEXT = (
+    f"{HOSTILE} The mayor said the bridge will reopen in May.\n\n"
+    "Repairs cost two million euros. Traders welcomed the news. The river is calm today."
+)
+
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(120)]
+sync_api = pytest.importorskip("playwright.sync_api")
+if not CHROMIUM.exists():
+    pytest.skip(f"{CHROMIUM} is not installed", allow_module_level=True)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """`streamlit run app.py` on a free local port over a temp store with one article; yields (url, db)."""
+    folder = tmp_path_factory.mktemp("browser")
+    db = folder / "annotations.db"
+    with Store(db) as store:
+        store.add_articles([Article(id="hostile", text=TEXT, title="<img src=x onerror=alert(2)> Bridge",
+                                    outlet="<b>Example</b> Daily")])
+    port = free_port()
+    env = dict(os.environ, ANNOTATOR_DB=str(db), ANNOTATOR_MODEL=str(folder / "no-model.joblib"))
+    process = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.port", str(port),
+         "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
+         "--logger.level", "error"],
+        cwd=REPO_DIR, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"streamlit did not start: {process.stderr.read().decode()[-2000:]}")
+                time.sleep(0.2)
+        yield url, db
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_api.sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh page that fails the test if anything opens a dialog (an alert from injected script)."""
+    context = browser.new_context()
+    opened = context.new_page()
+    dialogs: list[str] = []
+    opened.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    yield opened
+    context.close()
+    assert not dialogs, f"article text ran script: {dialogs}"
+
+
+def marked(page) -> str:
+    return page.locator(".ann-context mark").inner_text()
+
+
+def test_label_by_hotkey_and_button_then_undo(server, page) -> None:
+    url, db = server
+    scheme = load_scheme()
+    page.goto(url)
+    reviewer = page.get_by_role("textbox", name="Reviewer")
+    reviewer.fill("ann")
+    reviewer.press("Enter")
+    page.locator(".ann-context mark").wait_for(timeout=15000)
+    page.get_by_role("heading", name="Label").click()  # move focus out of the text field
+    shown = [marked(page)]
+    for key in (scheme.labels[0].hotkey, scheme.labels[1].hotkey):
+        page.keyboard.press(key)
+        page.wait_for_function(
+            "previous => document.querySelector('.ann-context mark')?.innerText !== previous", arg=shown[-1]
+        )
+        shown.append(marked(page))
+    page.get_by_role("button", name=scheme.labels[2].name).click()
+    page.wait_for_function("previous => document.querySelector('.ann-context mark')?.innerText !== previous",
+                           arg=shown[-1])
+    page.keyboard.press("u")
+    page.wait_for_function("expected => document.querySelector('.ann-context mark')?.innerText === expected",
+                           arg=shown[2])
+    with Store(db) as store:
+        stored = store.current_labels()
+    assert stored[["text", "label", "reviewer"]].values.tolist() == [
+        [shown[0], scheme.labels[0].key, "ann"],
+        [shown[1], scheme.labels[1].key, "ann"],
+    ]
+
+
+def test_hostile_article_text_shows_as_text_and_runs_nothing(server, page) -> None:
+    url, _ = server
+    page.goto(url)
+    reviewer = page.get_by_role("textbox", name="Reviewer")
+    reviewer.fill("eve")
+    reviewer.press("Enter")
+    context = page.locator(".ann-context")
+    context.wait_for(timeout=15000)
+    assert "<script>alert(1)</script>" in context.inner_text()
+    assert "<img src=x onerror=alert(1)>" in context.inner_text()
+    assert page.locator(".ann-context img, .ann-context script").count() == 0
+    assert page.locator("img[src=x]").count() == 0
+    page.wait_for_timeout(300)  # give an injected handler the time to fire

@@ -1,0 +1,140 @@
+"""The command line end to end: real files, a real SQLite store in a temp dir, a real trained model."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from annotator.cli import app
+
+REPO = Path(__file__).resolve().parents[1]
+SEEDS = REPO / "seeds"
+SEED_LABELS = REPO / "labels" / "seed.jsonl"
+
+runner = CliRunner()
+
+
+def run(*args: str, ok: bool = True):
+    result = runner.invoke(app, [str(a) for a in args])
+    if ok:
+        assert result.exit_code == 0, result.output
+    return result
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    return tmp_path / "store.db"
+
+
+def test_python_dash_m_runs_the_cli():
+    out = subprocess.run([sys.executable, "-m", "annotator", "--help"], capture_output=True, text=True, check=True)
+    assert "import-labels" in out.stdout and "score" in out.stdout
+
+
+def test_import_reports_new_then_known(db: Path):
+    first = run("import", SEEDS, "--db", db)
+    assert "articles: 1 new, 0 already known" in first.output
+    second = run("import", SEEDS, "--db", db)
+    assert "articles: 0 new, 1 already known" in second.output
+    assert "sentences: 0 new" in second.output
+
+
+def test_sentences_prints_ids_and_offsets(db: Path):
+    run("import", SEEDS, "--db", db)
+    out = run("sentences", "--db", db).output
+    text = (SEEDS / "000_d2e7d545ee594781.txt").read_text(encoding="utf-8")
+    assert "sentence_id" in out and "start" in out
+    assert "The talks lasted for an hour." in out
+    start = text.index("The talks lasted for an hour.")
+    assert f"{start}" in out
+
+
+def test_bad_input_is_one_clear_line_and_exit_1(db: Path, tmp_path: Path):
+    empty = tmp_path / "empty.txt"
+    empty.write_bytes(b"")
+    result = run("import", empty, "--db", db, ok=False)
+    assert result.exit_code == 1
+    assert "empty.txt" in result.output and "Traceback" not in result.output
+
+
+def test_export_import_labels_round_trip(db: Path, tmp_path: Path):
+    run("import-labels", SEED_LABELS, "--db", db)
+    for fmt in ("jsonl", "csv"):
+        first = tmp_path / f"first.{fmt}"
+        run("export", "--format", fmt, "--out", first, "--db", db)
+        other = tmp_path / f"other-{fmt}.db"
+        run("import-labels", first, "--db", other)
+        second = tmp_path / f"second.{fmt}"
+        run("export", "--format", fmt, "--out", second, "--db", other)
+        assert first.read_bytes() == second.read_bytes()
+        assert first.stat().st_size > 0
+
+
+def test_import_labels_rejects_unknown_label(db: Path, tmp_path: Path):
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(json.dumps({"text": "A sentence.", "label": "propaganda"}) + "\n", encoding="utf-8")
+    result = run("import-labels", bad, "--db", db, ok=False)
+    assert result.exit_code == 1 and "propaganda" in result.output
+
+
+def test_stats_on_label_files_and_store(db: Path):
+    out = run("stats", SEED_LABELS).output
+    assert "official_statement" in out and "independent" in out
+    run("import-labels", SEED_LABELS, "--db", db)
+    assert "seed" in run("stats", "--db", db).output
+
+
+def test_train_evaluate_explain(tmp_path: Path, label_files: list[Path]):
+    model = tmp_path / "m.joblib"
+    metrics = tmp_path / "cv.json"
+    out = run("train", *[a for f in label_files for a in ("--labels", f)], "--out", model, "--folds", 3, "--json", metrics)
+    assert "macro" in out.output.lower()
+    assert (tmp_path / "m.joblib.card.json").exists()
+    assert 0 <= json.loads(metrics.read_text())["macro_f1"] <= 1
+    evaluated = run("evaluate", "--model", model, SEED_LABELS, "--json", tmp_path / "eval.json")
+    assert "macro" in evaluated.output.lower()
+    explained = run("explain", "--model", model, "The minister said the talks would resume, according to Reuters.")
+    assert "because:" in explained.output
+
+
+def test_train_refuses_an_empty_training_set(tmp_path: Path):
+    empty = tmp_path / "none.jsonl"
+    empty.write_text("", encoding="utf-8")
+    result = run("train", "--labels", empty, "--out", tmp_path / "m.joblib", ok=False)
+    assert result.exit_code == 1 and "Traceback" not in result.output
+
+
+def test_evaluate_refuses_a_tampered_model(trained_model: Path, tmp_path: Path):
+    copy = tmp_path / "m.joblib"
+    copy.write_bytes(trained_model.read_bytes() + b"\0")
+    (tmp_path / "m.joblib.card.json").write_text(Path(f"{trained_model}.card.json").read_text())
+    result = run("evaluate", "--model", copy, SEED_LABELS, ok=False)
+    assert result.exit_code == 1 and "hash" in result.output.lower()
+
+
+def test_score_exit_codes(trained_model: Path, tmp_path: Path):
+    out = tmp_path / "scores.jsonl"
+    run("score", SEEDS, "--model", trained_model, "--out", out, "--quiet")
+    assert out.read_text(encoding="utf-8").count("\n") > 10
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "good.txt").write_text("Title\nThe minister said the talks went well.", encoding="utf-8")
+    (tmp_path / "in" / "empty.txt").write_bytes(b"")
+    result = run("score", tmp_path / "in", "--model", trained_model, "--out", tmp_path / "s2.jsonl", "--quiet", ok=False)
+    assert result.exit_code == 1 and "Traceback" not in result.output
+
+
+def test_source_lookup():
+    assert "state_media" in run("source", "https://tass.com/politics/1").output
+    assert "independent" in run("source", "Some Local Paper").output
+
+
+def test_quickstart_without_app(tmp_path: Path):
+    report = tmp_path / "report.html"
+    out = run("quickstart", "--no-app", "--db", tmp_path / "q.db", "--model", tmp_path / "m.joblib", "--report", report)
+    assert report.exists() and "<html" in report.read_text(encoding="utf-8").lower()
+    assert "The talks lasted for an hour." in out.output

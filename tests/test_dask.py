@@ -1,0 +1,28 @@
+"""Scoring on Dask workers gives the same records as scoring in process."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from test_score import ARTICLES, trained_model, write_inputs  # noqa: F401  (trained_model is a fixture)
+
+from annotator import score
+
+
+@pytest.mark.slow
+def test_dask_local_cluster_matches_jobs_1(tmp_path: Path, trained_model: Path):
+    inputs = write_inputs(tmp_path / "in", ARTICLES * 3)
+    local = score.score_paths([inputs], trained_model, tmp_path / "local.jsonl", jobs=1, chunk_articles=2,
+                              summary=tmp_path / "local.csv", progress=False)
+    remote = score.score_paths([inputs], trained_model, tmp_path / "dask.jsonl", jobs=2, dask="local",
+                               chunk_articles=2, summary=tmp_path / "dask.csv", progress=False)
+    assert (tmp_path / "local.jsonl").read_bytes() == (tmp_path / "dask.jsonl").read_bytes()
+    assert (tmp_path / "local.csv").read_bytes() == (tmp_path / "dask.csv").read_bytes()
+    assert (remote.articles, remote.sentences, remote.failures) == (local.articles, local.sentences, 0)
+
+
+def test_a_dask_option_that_is_no_address_is_a_value_error(tmp_path: Path, trained_model: Path):
+    with pytest.raises(score.DaskAddressError, match="tcp://"):
+        score.score_paths([write_inputs(tmp_path / "in")], trained_model, tmp_path / "o.jsonl", dask="nowhere",
+                          progress=False)

@@ -1,0 +1,124 @@
+"""The labelling queue: article order, least-sure-first with a seeded random share, overlap, prediction cache."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from annotator import model, queue, training
+from annotator.records import Article
+from annotator.scheme import load_scheme
+from annotator.store import Store
+
+SCHEME = load_scheme()
+FIRST, SECOND = SCHEME.keys[0], SCHEME.keys[1]
+
+
+def synthetic_articles(count: int, sentences: int = 5) -> list[Article]:
+    """Made-up articles: sentence i of article a reads 'Item a.i ...', so ids and order are predictable."""
+    return [
+        Article(id=f"art{a:03d}", title=f"Story {a}", outlet="Example Daily",
+                text=" ".join(f"Item {a} number {i} happened in town {a * 7 + i}." for i in range(sentences)))
+        for a in range(count)
+    ]
+
+
+@pytest.fixture
+def store(tmp_path):
+    with Store(tmp_path / "queue.db") as opened:
+        opened.add_articles(synthetic_articles(4))
+        yield opened
+
+
+def test_article_order_skips_what_the_reviewer_labelled(store: Store) -> None:
+    ordered = store.sentences()["sentence_id"].tolist()
+    store.annotate(ordered[0], FIRST, "ann")
+    store.annotate(ordered[1], SCHEME.skip.key, "ann")
+    store.annotate(ordered[2], FIRST, "bob")  # another reviewer's label does not count for ann
+    batch = queue.next_batch(store, "ann", queue.QueueSettings(size=5))
+    assert batch == ordered[2:7]
+    store.undo("ann", ordered[0])
+    assert queue.next_batch(store, "ann", queue.QueueSettings(size=1)) == ordered[:1]
+    assert queue.is_labelled(store, "ann", ordered[1]) and not queue.is_labelled(store, "ann", ordered[0])
+
+
+def test_article_order_within_one_article(store: Store) -> None:
+    article = store.articles()["id"].iloc[2]
+    batch = queue.next_batch(store, "ann", queue.QueueSettings(article_id=article, size=50))
+    assert batch == store.sentences(article)["sentence_id"].tolist()
+
+
+def predictions(store: Store) -> pd.DataFrame:
+    """Made-up predictions whose margin grows with the sentence's position: the first sentences are least sure."""
+    ids = store.sentences()["sentence_id"].tolist()
+    rows = []
+    for rank, sid in enumerate(ids):
+        top = 0.34 + 0.6 * rank / len(ids)
+        rest = (1 - top) / (len(SCHEME.keys) - 1)
+        rows.append({"sentence_id": sid, **{col: (top if i == 0 else rest) for i, col in enumerate(SCHEME.prob_columns())}})
+    return pd.DataFrame(rows)
+
+
+def test_most_useful_takes_least_sure_first_plus_a_seeded_random_share(store: Store) -> None:
+    store.save_predictions(predictions(store), "m1")
+    ordered = store.sentences()["sentence_id"].tolist()
+    settings = queue.QueueSettings(mode=queue.USEFUL, model_id="m1", size=10, random_share=0.2, seed=7)
+    batch = queue.next_batch(store, "ann", settings)
+    assert len(batch) == len(set(batch)) == 10
+    assert set(ordered[:8]) <= set(batch)  # the 8 least sure
+    assert len(set(batch) - set(ordered[:10])) >= 1  # the random share reaches beyond the least sure
+    assert queue.next_batch(store, "ann", settings) == batch  # seeded: the same state gives the same batch
+    assert queue.next_batch(store, "ann", queue.QueueSettings(**{**settings.__dict__, "random_share": 0.0})) == ordered[:10]
+
+
+def test_sentences_without_a_prediction_still_come(store: Store) -> None:
+    ids = store.sentences()["sentence_id"].tolist()
+    store.save_predictions(predictions(store).iloc[:3], "m1")
+    batch = queue.next_batch(store, "ann", queue.QueueSettings(mode=queue.USEFUL, model_id="m1", size=50, random_share=0))
+    assert batch[:3] == ids[:3] and sorted(batch) == sorted(ids)
+
+
+def test_overlap_share_draws_from_other_reviewers_sentences(store: Store) -> None:
+    ids = store.sentences()["sentence_id"].tolist()
+    theirs = ids[10:16]
+    for sid in theirs:
+        store.annotate(sid, SECOND, "bob")
+    store.annotate(theirs[0], SECOND, "ann")
+    assert sorted(queue.overlap_ids(store, "ann")) == sorted(theirs[1:])
+    batch = queue.next_batch(store, "ann", queue.QueueSettings(size=10, overlap_share=0.3))
+    assert len(batch) == 10
+    assert len(set(batch) & set(theirs[1:])) == 3
+    assert theirs[0] not in batch
+
+
+def test_settings_are_checked() -> None:
+    with pytest.raises(ValueError, match="mode"):
+        queue.QueueSettings(mode="fastest")
+    with pytest.raises(ValueError, match="needs a model"):
+        queue.QueueSettings(mode=queue.USEFUL)
+    with pytest.raises(ValueError, match="overlap_share"):
+        queue.QueueSettings(overlap_share=1.5)
+
+
+@pytest.fixture(scope="module")
+def model_path(tmp_path_factory) -> str:
+    """A real model trained on shipped label files."""
+    path = tmp_path_factory.mktemp("model") / "model.joblib"
+    frame = training.training_frame(label_files=training.shipped_label_files())
+    frame = frame.groupby("label").head(12)  # a few per label keep the fit quick
+    model.save(model.train(frame), path, card={})
+    return str(path)
+
+
+def test_fill_predictions_scores_each_sentence_once(store: Store, model_path: str) -> None:
+    ident = queue.model_id(model_path)
+    assert queue.fill_predictions(store, model_path) == 20
+    cached = store.predictions(ident)
+    assert sorted(cached["sentence_id"]) == sorted(store.sentences()["sentence_id"])
+    assert queue.unpredicted_article_ids(store, ident) == []
+    store.add_articles(synthetic_articles(5)[4:])
+    assert queue.fill_predictions(store, model_path) == 5  # only the new article
+    assert len(store.predictions(ident)) == 25
+    batch = queue.next_batch(store, "ann", queue.QueueSettings(mode=queue.USEFUL, model_id=ident, size=5, random_share=0))
+    least = store.predictions(ident).sort_values(["margin", "sentence_id"])["sentence_id"].tolist()[:5]
+    assert batch == least

@@ -1,0 +1,241 @@
+"""Batch scoring on real files with a real trained model: formats, order, errors, summary, slicing, jobs equality."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from annotator import model, score
+from annotator.records import Article
+from annotator.scheme import load_scheme
+
+REPO = Path(__file__).resolve().parents[1]
+
+# Invented articles (no corpus text in the repo): attributed statements, outlet-voice facts, a state-media line.
+ARTICLES = [
+    {"title": "Bridge reopens", "outlet": "", "text": (
+        "Bridge reopens\n\nThe bridge reopened to traffic on Friday after a year of repairs. Local officials said the cost was "
+        "lower than planned. Residents welcomed the news.")},
+    {"title": "Talks resume in Geneva", "outlet": "Example Daily", "text": (
+        "Talks resume in Geneva\n\nThe foreign minister said on Monday that the delegation would stay another day. "
+        "Satellite images show new trenches near the river. The meeting lasted two hours.\n\n"
+        "\"We are ready to sign,\" the spokesperson told reporters. He added that a second round is planned.")},
+    {"title": "Grain exports rise", "outlet": "TASS", "text": (
+        "Grain exports rise\n\nMOSCOW, March 3. /TASS/. Grain exports grew by a fifth in the first quarter. "
+        "Western claims about the blockade are a provocation staged for foreign audiences. "
+        "The ministry of agriculture announced new quotas.")},
+    {"title": "Ceasefire proposal", "outlet": "Kyiv Herald", "text": (
+        "According to the Interfax-Ukraine agency, the proposal was handed over in the afternoon. "
+        "The president stated that no territory would be ceded. Independent monitors counted forty shelling incidents.")},
+]
+
+
+# Invented training sentences, by label position in the scheme (state-media claim, official statement, fact).
+TRAINING = [
+    ["Western reports of shelling are a staged provocation for foreign audiences.",
+     "State television reported that the enemy lost two hundred soldiers overnight.",
+     "The so-called refugee crisis is a show organised by foreign sponsors.",
+     "According to Russian media, the convoy was never attacked.",
+     "No civilians were harmed, only militants were hit, the broadcaster insisted.",
+     "The abductions are an invention of hostile propaganda."],
+    ["The foreign minister said the talks would continue on Tuesday.",
+     "\"We will not accept these terms,\" the president stated.",
+     "The ministry of defence announced a new rotation of troops.",
+     "He added that the delegation had brought a draft agreement.",
+     "According to the prime minister, the budget will grow next year.",
+     "The ombudsman noted that the prisoners had been returned."],
+    ["The bridge reopened to traffic on Friday.",
+     "Satellite images show fresh craters near the airfield.",
+     "The meeting lasted for two hours.",
+     "Prices of bread rose by ten percent in March.",
+     "Thousands of people gathered in the central square.",
+     "The train arrived three hours late because of the storm."],
+]
+
+
+@pytest.fixture(scope="session")
+def trained_model(tmp_path_factory) -> Path:
+    """A real model, trained once per session on the shipped seed labels and the invented sentences above."""
+    from annotator import features, formats
+
+    scheme = load_scheme()
+    seed = formats.labels_frame(formats.read_labels(REPO / "labels" / "seed.jsonl"))
+    mine = pd.DataFrame([{"text": text, "label": key} for key, texts in zip(scheme.keys, TRAINING) for text in texts])
+    frame = pd.concat([seed[seed["label"] != scheme.skip.key], mine], ignore_index=True)
+    path = tmp_path_factory.mktemp("model") / "model.joblib"
+    model.save(model.train(features.context_frame(frame)), path, card={"training_data": {"sentences": len(frame)}})
+    return path
+
+
+def write_inputs(folder: Path, articles: list[dict] = ARTICLES) -> Path:
+    """The articles as real files: the first as a .txt file (it has no outlet), the rest as one JSONL file."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "first.txt").write_text(articles[0]["text"], encoding="utf-8")
+    with open(folder / "rest.jsonl", "w", encoding="utf-8") as f:
+        for article in articles[1:]:
+            f.write(json.dumps(article) + "\n")
+    return folder
+
+
+def read_output(path: Path) -> pd.DataFrame:
+    if path.suffix == ".csv":
+        return pd.read_csv(path, keep_default_na=False)
+    if path.suffix == ".parquet":
+        return pd.read_parquet(path)
+    return pd.read_json(path, lines=True, dtype=False)
+
+
+@pytest.mark.parametrize("name", ["out.jsonl", "out.csv", "out.parquet"])
+def test_each_format_is_readable_with_the_record_columns(tmp_path: Path, trained_model: Path, name: str):
+    inputs = write_inputs(tmp_path / "in")
+    result = score.score_paths([inputs], trained_model, tmp_path / name, jobs=1, progress=False)
+    frame = read_output(tmp_path / name)
+    assert list(frame.columns) == list(score.record_schema())
+    assert result.articles == len(ARTICLES) and result.sentences == len(frame) > len(ARTICLES)
+    assert not result.failed and result.errors is None
+    assert set(frame["label"]) <= set(load_scheme().keys)
+    probabilities = frame[load_scheme().prob_columns()].sum(axis=1)
+    assert probabilities.between(0.99, 1.01).all()
+    assert (frame["confidence"] == frame[load_scheme().prob_columns()].max(axis=1)).all()
+
+
+def test_formats_hold_the_same_records(tmp_path: Path, trained_model: Path):
+    inputs = write_inputs(tmp_path / "in")
+    frames = []
+    for name in ("out.jsonl", "out.csv", "out.parquet"):
+        score.score_paths([inputs], trained_model, tmp_path / name, jobs=1, progress=False)
+        frames.append(read_output(tmp_path / name))
+    for other in frames[1:]:
+        pd.testing.assert_frame_equal(frames[0], other, check_dtype=False)
+
+
+def test_records_point_into_the_article_text(tmp_path: Path, trained_model: Path):
+    inputs = write_inputs(tmp_path / "in")
+    score.score_paths([inputs], trained_model, tmp_path / "out.jsonl", jobs=1, progress=False)
+    frame = read_output(tmp_path / "out.jsonl")
+    text = ARTICLES[1]["text"]
+    first = frame[frame["article_id"] == frame["article_id"].unique()[1]]
+    assert all(text[row.start:row.end] == row.text for row in first.itertuples())
+    assert first["start"].is_monotonic_increasing
+    assert frame["sentence_id"].is_unique
+
+
+@pytest.mark.slow
+def test_jobs_2_writes_the_same_records_as_jobs_1(tmp_path: Path, trained_model: Path):
+    inputs = write_inputs(tmp_path / "in", ARTICLES * 3)
+    one = score.score_paths([inputs], trained_model, tmp_path / "one.jsonl", jobs=1, chunk_articles=2, progress=False)
+    two = score.score_paths([inputs], trained_model, tmp_path / "two.jsonl", jobs=2, chunk_articles=2, progress=False)
+    assert (tmp_path / "one.jsonl").read_bytes() == (tmp_path / "two.jsonl").read_bytes()
+    assert (one.articles, one.sentences) == (two.articles, two.sentences)
+
+
+def test_a_huge_article_is_predicted_in_slices_with_the_same_result(tmp_path: Path, trained_model: Path, monkeypatch):
+    text = " ".join(f"The committee met on day {n} and the minister said the plan holds." for n in range(60))
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "long.txt").write_text(text, encoding="utf-8")
+    score.score_paths([tmp_path / "in"], trained_model, tmp_path / "whole.jsonl", jobs=1, progress=False)
+    monkeypatch.setattr(score, "PREDICT_ROWS", 7)
+    score.score_paths([tmp_path / "in"], trained_model, tmp_path / "sliced.jsonl", jobs=1, progress=False)
+    assert (tmp_path / "whole.jsonl").read_bytes() == (tmp_path / "sliced.jsonl").read_bytes()
+    assert len(read_output(tmp_path / "sliced.jsonl")) == 60
+
+
+def test_bad_inputs_are_reported_and_skipped(tmp_path: Path, trained_model: Path, capsys):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "good.txt").write_text(ARTICLES[0]["text"], encoding="utf-8")
+    (folder / "empty.txt").write_bytes(b"")
+    (folder / "binary.txt").write_bytes(bytes(range(256)) * 8)
+    (folder / "mixed.jsonl").write_text(json.dumps(ARTICLES[2]) + "\n{not json\n", encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    result = score.score_paths([folder], trained_model, out, jobs=1, progress=False)
+    assert result.failed and result.failures == 3 and result.articles == 2
+    assert result.errors == Path(f"{out}.errors.jsonl")
+    errors = [json.loads(line) for line in result.errors.read_text(encoding="utf-8").splitlines()]
+    assert [set(e) for e in errors] == [{"source", "reason"}] * 3
+    sources = " ".join(e["source"] for e in errors)
+    assert "empty.txt" in sources and "binary.txt" in sources and "mixed.jsonl:2" in sources
+    stderr = capsys.readouterr().err
+    assert "mixed.jsonl:2: " in stderr and "Traceback" not in stderr
+    scored = read_output(out)
+    assert scored["article_id"].nunique() == 2
+    assert "failed" in result.describe()
+
+
+def test_errors_file_is_absent_after_a_clean_run(tmp_path: Path, trained_model: Path):
+    inputs = write_inputs(tmp_path / "in")
+    stale = tmp_path / "out.jsonl.errors.jsonl"
+    stale.write_text('{"source": "old", "reason": "old"}\n', encoding="utf-8")
+    result = score.score_paths([inputs], trained_model, tmp_path / "out.jsonl", jobs=1, progress=False)
+    assert not result.failed and not stale.exists()
+
+
+def test_summary_has_one_row_per_article_with_counts_and_shares(tmp_path: Path, trained_model: Path):
+    inputs = write_inputs(tmp_path / "in")
+    keys = load_scheme().keys
+    score.score_paths([inputs], trained_model, tmp_path / "out.jsonl", summary=tmp_path / "summary.csv", jobs=1,
+                      progress=False)
+    records = read_output(tmp_path / "out.jsonl")
+    summary = pd.read_csv(tmp_path / "summary.csv", keep_default_na=False)
+    assert len(summary) == len(ARTICLES)
+    assert list(summary["title"]) == [a["title"] for a in ARTICLES]
+    assert {"outlet", "outlet_kind", "sentences", "mean_confidence"} <= set(summary.columns)
+    for row in summary.itertuples():
+        mine = records[records["article_id"] == row.article_id]
+        assert row.sentences == len(mine)
+        for key in keys:
+            assert getattr(row, f"n_{key}") == (mine["label"] == key).sum()
+        assert sum(getattr(row, f"share_{key}") for key in keys) == pytest.approx(1, abs=1e-3)
+        assert row.mean_confidence == pytest.approx(mine["confidence"].mean(), abs=1e-3)
+    assert set(summary["outlet"]) == {a["outlet"] for a in ARTICLES}
+
+
+def test_summary_as_jsonl(tmp_path: Path, trained_model: Path):
+    inputs = write_inputs(tmp_path / "in")
+    score.score_paths([inputs], trained_model, tmp_path / "out.csv", summary=tmp_path / "s.jsonl", progress=False, jobs=1)
+    rows = [json.loads(line) for line in (tmp_path / "s.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert len(rows) == len(ARTICLES)
+    assert [row["title"] for row in rows] == [a["title"] for a in ARTICLES]
+    assert all(row["sentences"] > 0 for row in rows)
+
+
+def test_stdin_dash_reads_jsonl(tmp_path: Path, trained_model: Path, monkeypatch):
+    monkeypatch.setattr("sys.stdin", io.StringIO("".join(json.dumps(a) + "\n" for a in ARTICLES)))
+    result = score.score_paths(["-"], trained_model, tmp_path / "out.jsonl", jobs=1, progress=False)
+    assert result.articles == len(ARTICLES) and not result.failed
+
+
+def test_a_model_that_does_not_load_is_a_clear_error_before_any_output(tmp_path: Path):
+    bad = tmp_path / "model.joblib"
+    bad.write_bytes(b"not a model")
+    inputs = write_inputs(tmp_path / "in")
+    with pytest.raises(model.ModelLoadError):
+        score.score_paths([inputs], bad, tmp_path / "out.jsonl", progress=False)
+    with pytest.raises(model.ModelLoadError, match="missing.joblib"):
+        score.score_paths([inputs], tmp_path / "missing.joblib", tmp_path / "out.jsonl", progress=False)
+    assert not (tmp_path / "out.jsonl").exists()
+
+
+def test_unknown_format_is_a_value_error(tmp_path: Path, trained_model: Path):
+    with pytest.raises(ValueError, match="xml"):
+        score.score_paths([write_inputs(tmp_path / "in")], trained_model, tmp_path / "o", fmt="xml", progress=False)
+
+
+def test_score_article_gives_cues_and_probabilities(trained_model: Path):
+    article = Article(id="a1", text=ARTICLES[1]["text"], title=ARTICLES[1]["title"], outlet=ARTICLES[1]["outlet"])
+    frame = score.score_article(article, model.load(trained_model))
+    assert list(frame.columns) == list(score.record_schema())
+    assert len(frame) >= 5 and frame["cues"].str.len().gt(0).any()
+    assert all(article.text[r.start:r.end] == r.text for r in frame.itertuples())
+
+
+def test_chunks_close_at_the_article_or_character_limit():
+    articles = [Article(id=str(n), text="x" * size) for n, size in enumerate([5, 5, 50, 5, 5, 5])]
+    sizes = [len(chunk) for chunk in score.chunked(articles, max_items=3, max_chars=40)]
+    assert sizes == [3, 3]
+    sizes = [len(chunk) for chunk in score.chunked(articles, max_items=2, max_chars=1000)]
+    assert sizes == [2, 2, 2]

@@ -1,0 +1,257 @@
+"""The SQLite label store: imports, append-only annotations, undo, adjudication, queues and predictions."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pandas as pd
+import pytest
+
+from annotator.records import Article, LabelRecord
+from annotator.scheme import load_scheme
+from annotator.store import SCHEMA_VERSION, Store, StoreError
+
+SCHEME = load_scheme()
+FIRST, SECOND, THIRD = SCHEME.keys[:3]
+SKIP = SCHEME.skip.key
+
+ARTICLES = [
+    Article(
+        id="art-one",
+        title="Talks end in the capital",
+        outlet="Example Daily",
+        url="https://example.org/talks",
+        text="The talks ended on Friday. The minister said a deal was close.\n\nObservers were doubtful.",
+    ),
+    Article(
+        id="art-two",
+        title="Harvest report",
+        outlet="Example Daily",
+        text="Farmers gathered a record harvest. Prices fell by a tenth.",
+    ),
+]
+
+
+@pytest.fixture
+def store(tmp_path):
+    with Store(tmp_path / "sub" / "labels.db") as store:
+        store.add_articles(ARTICLES)
+        yield store
+
+
+def sentence_ids(store: Store, article_id: str | None = None) -> list[str]:
+    return list(store.sentences(article_id)["sentence_id"])
+
+
+def test_store_file_uses_wal_foreign_keys_and_a_schema_version(store):
+    assert store.path.exists()
+    assert store.pragma("journal_mode") == "wal"
+    assert store.pragma("foreign_keys") == 1
+    assert store.pragma("user_version") == SCHEMA_VERSION
+    assert store.pragma("busy_timeout") >= 10_000
+
+
+def test_newer_schema_version_is_refused_with_a_clear_error(tmp_path):
+    path = tmp_path / "future.db"
+    Store(path).close()
+    with sqlite3.connect(path) as db:
+        db.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    with pytest.raises(StoreError, match="newer"):
+        Store(path)
+
+
+def test_a_foreign_sqlite_file_is_refused(tmp_path):
+    path = tmp_path / "other.db"
+    with sqlite3.connect(path) as db:
+        db.execute("CREATE TABLE t (x)")
+    with pytest.raises(StoreError, match="not an annotator store"):
+        Store(path)
+
+
+def test_reimport_counts_known_and_never_duplicates(store):
+    first = len(store.sentences())
+    assert first >= 5
+    again = store.add_articles(ARTICLES + [Article(id="art-three", text="One more sentence here.")])
+    assert (again.articles_new, again.articles_known) == (1, 2)
+    assert again.sentences_new == 1
+    assert again.sentences_known == first
+    assert len(store.sentences()) == first + 1
+    assert list(store.articles()["id"]) == ["art-one", "art-two", "art-three"]
+
+
+def test_sentences_keep_exact_offsets_and_article_context(store):
+    article = store.article("art-one")
+    assert article.title == ARTICLES[0].title
+    for row in store.sentences("art-one").itertuples():
+        assert article.text[row.start : row.end] == row.text
+    ids = sentence_ids(store, "art-one")
+    middle = store.sentence(ids[1])
+    assert middle["prev_text"] == "The talks ended on Friday."
+    assert middle["next_text"] == "Observers were doubtful."
+    assert middle["outlet"] == "Example Daily" and middle["outlet_kind"]
+    assert store.sentence(ids[0])["prev_text"] == ""
+
+
+def test_empty_articles_are_reported_and_skipped(tmp_path):
+    with Store(tmp_path / "s.db") as store:
+        counts = store.add_articles([Article(id="blank", text="  \n", source="blank.txt")])
+    assert counts.articles_new == 0 and "blank.txt" in counts.skipped[0]
+
+
+def test_latest_label_wins_and_history_keeps_everything(store):
+    sid = sentence_ids(store)[0]
+    store.annotate(sid, FIRST, "ann")
+    store.annotate(sid, SECOND, "ann", suggestion=FIRST, suggestion_confidence=0.8)
+    current = store.current_labels("ann")
+    assert list(current["label"]) == [SECOND]
+    assert current["suggestion"].iloc[0] == FIRST
+    assert current["title"].iloc[0] == ARTICLES[0].title
+    assert len(store.history(sid)) == 2
+
+
+def test_undo_appends_and_restores_the_previous_label(store):
+    sid = sentence_ids(store)[0]
+    store.annotate(sid, FIRST, "ann")
+    store.annotate(sid, SECOND, "ann")
+    seq = store.undo("ann")
+    history = store.history(sid)
+    assert len(history) == 3 and history["action"].iloc[-1] == "undo"
+    assert history["undoes"].iloc[-1] == history["seq"].iloc[1] and history["seq"].iloc[-1] == seq
+    assert list(history["undone"]) == [False, True, False]
+    assert list(store.current_labels("ann")["label"]) == [FIRST]
+    store.undo("ann")
+    assert store.current_labels("ann").empty
+    assert store.undo("ann") is None
+
+
+def test_ten_undos_take_back_ten_labels_in_reverse_order(store):
+    store.add_articles([Article(id="long", text=" ".join(f"Sentence number {i} is here." for i in range(12)))])
+    ids = sentence_ids(store, "long")
+    for sid in ids:
+        store.annotate(sid, FIRST, "ann")
+    store.annotate(ids[0], SKIP, "other")
+    for _ in range(10):
+        assert store.undo("ann") is not None
+    assert list(store.current_labels("ann")["sentence_id"]) == ids[:2]
+    assert len(store.current_labels("other")) == 1
+
+
+def test_undo_of_one_sentence_leaves_later_labels_alone(store):
+    first, second = sentence_ids(store)[:2]
+    store.annotate(first, FIRST, "ann")
+    store.annotate(second, SECOND, "ann")
+    store.undo("ann", sentence_id=first)
+    assert list(store.current_labels("ann")["sentence_id"]) == [second]
+
+
+def test_final_labels_agreement_disagreement_and_adjudication(store):
+    agreed, split, judged, single = sentence_ids(store)[:4]
+    for reviewer in ("ann", "bob"):
+        store.annotate(agreed, FIRST, reviewer)
+        store.annotate(judged, FIRST, reviewer)
+    store.annotate(split, FIRST, "ann")
+    store.annotate(split, SECOND, "bob")
+    store.annotate(single, SKIP, "ann")
+    store.adjudicate(judged, THIRD, "lead")
+    final = store.final_labels().set_index("sentence_id")
+    assert split not in final.index
+    assert final.loc[agreed, ["label", "decided_by", "n_reviewers"]].tolist() == [FIRST, "agreement", 2]
+    assert final.loc[judged, ["label", "decided_by"]].tolist() == [THIRD, "adjudication"]
+    assert final.loc[single, "label"] == SKIP
+    store.adjudicate(split, SECOND, "lead")
+    assert store.final_labels().set_index("sentence_id").loc[split, "label"] == SECOND
+    store.undo("lead")
+    assert split not in set(store.final_labels()["sentence_id"])
+
+
+def test_bad_annotations_are_rejected_with_clear_errors(store):
+    sid = sentence_ids(store)[0]
+    with pytest.raises(ValueError, match="unknown label 'nonsense'"):
+        store.annotate(sid, "nonsense", "ann")
+    with pytest.raises(ValueError, match="unknown sentence id"):
+        store.annotate("no-such-id", FIRST, "ann")
+    with pytest.raises(ValueError, match="reviewer"):
+        store.annotate(sid, FIRST, "  ")
+    assert store.history().empty
+
+
+def test_unlabelled_queue_follows_article_order_per_reviewer(store):
+    ids = sentence_ids(store)
+    store.annotate(ids[0], FIRST, "ann")
+    store.annotate(ids[2], SKIP, "ann")
+    store.annotate(ids[1], FIRST, "bob")
+    queue = store.unlabelled("ann", limit=3)
+    assert list(queue["sentence_id"]) == [ids[1], ids[3], ids[4]]
+    assert list(store.unlabelled("ann", article_id="art-two")["sentence_id"]) == sentence_ids(store, "art-two")
+    assert len(store.unlabelled("ann", limit=None)) == len(ids) - 2
+    assert store.progress("ann") == (2, len(ids))
+    assert store.progress("ann", "art-two") == (0, len(sentence_ids(store, "art-two")))
+    store.undo("ann")
+    assert store.unlabelled("ann", limit=2)["sentence_id"].tolist() == [ids[1], ids[2]]
+
+
+def test_predictions_save_and_load_with_derived_margin(store):
+    ids = sentence_ids(store)[:2]
+    columns = SCHEME.prob_columns()
+    frame = pd.DataFrame({"sentence_id": ids + ["unknown"]})
+    for column, values in zip(columns, ([0.7, 0.2, 0.5], [0.2, 0.5, 0.5], [0.1, 0.3, 0.0])):
+        frame[column] = values
+    assert store.save_predictions(frame, "m1") == 2
+    loaded = store.predictions("m1").set_index("sentence_id")
+    assert loaded.loc[ids[0], "label"] == FIRST
+    assert loaded.loc[ids[1], "label"] == SECOND
+    assert loaded.loc[ids[0], "margin"] == pytest.approx(0.5)
+    assert loaded.loc[ids[1], "confidence"] == pytest.approx(0.5)
+    assert loaded.loc[ids[1], columns[2]] == pytest.approx(0.3)
+    assert store.save_predictions(frame.iloc[:1], "m1") == 1
+    assert len(store.predictions("m1")) == 1 and store.predictions("other").empty
+
+
+def test_stats_and_counts(store):
+    first, second = sentence_ids(store)[:2]
+    store.annotate(first, FIRST, "ann")
+    store.annotate(first, FIRST, "bob")
+    store.annotate(second, SKIP, "ann")
+    tables = store.stats()
+    per_label = tables["per_label"].set_index("label")
+    assert list(per_label.index) == SCHEME.all_keys
+    assert per_label.loc[FIRST, "current"] == 2 and per_label.loc[FIRST, "final"] == 1
+    per_reviewer = tables["per_reviewer"].set_index("reviewer")
+    assert per_reviewer.loc["ann", SKIP] == 1 and per_reviewer.loc["ann", "total"] == 2
+    assert tables["per_outlet_kind"]["total"].sum() == 3
+    counts = store.counts()
+    assert counts["annotations"] == 3 and counts["labelled_sentences"] == 2 and counts["reviewers"] == 2
+
+
+def test_import_label_records_rebuilds_unknown_articles_and_skips_duplicates(tmp_path, store):
+    store.annotate(sentence_ids(store)[1], FIRST, "ann")
+    store.annotate(sentence_ids(store)[2], SECOND, "ann")
+    records = list(store.label_records())
+    with Store(tmp_path / "empty.db") as fresh:
+        counts = fresh.import_label_records(records)
+        assert (counts.articles_new, counts.sentences_new, counts.annotations_new) == (1, 2, 2)
+        rebuilt = fresh.article("art-one").text
+        for row in fresh.sentences().itertuples():
+            assert rebuilt[row.start : row.end] == row.text
+        assert rebuilt.startswith(" " * records[0].start)
+        again = fresh.import_label_records(records)
+        assert (again.annotations_new, again.annotations_known) == (0, 2)
+        assert len(fresh.history()) == 2
+        assert list(fresh.label_records()) == records
+
+
+def test_import_label_records_without_ids_or_offsets(tmp_path):
+    records = [LabelRecord(text="A lone sentence.", label=FIRST)] * 2
+    with Store(tmp_path / "s.db") as store:
+        first = store.import_label_records(records[:1], reviewer="ann")
+        second = store.import_label_records(records[1:], reviewer="ann")
+        assert (first.articles_new, first.annotations_new) == (1, 1)
+        assert (second.articles_new, second.annotations_known) == (0, 1)
+        assert store.current_labels("ann")["text"].tolist() == ["A lone sentence."]
+
+
+def test_import_reports_records_that_contradict_the_stored_text(store):
+    wrong = LabelRecord(text="Something else entirely.", label=FIRST, article_id="art-one", start=0, reviewer="ann")
+    counts = store.import_label_records([wrong])
+    assert counts.annotations_new == 0 and "does not match article art-one" in counts.skipped[0]
+

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from itertools import chain
 import subprocess
 import sys
 from contextlib import contextmanager
@@ -102,7 +103,7 @@ def sentences(
     """
     with open_store(db) as store:
         frame = store.sentences(article)
-    echo_frame(frame[["article_id", "id", "start", "end", "text"]].rename(columns={"id": "sentence_id"}))
+    echo_frame(frame[["article_id", "sentence_id", "start", "end", "text"]])
 
 
 @app.command()
@@ -134,10 +135,47 @@ def import_labels(
     """
     from annotator import formats
 
+    bad = []
+
+    def report(error: Exception) -> None:
+        bad.append(error)
+        typer.echo(f"skipped {error}", err=True)
+
     with clean_errors(), open_store(db) as store:
         for file in files:
-            counts = store.import_label_records(formats.read_labels(file))
+            counts = store.import_label_records(formats.read_labels(file, on_error=report))
             typer.echo(f"{file}: {counts}")
+    if bad:
+        fail(f"{len(bad)} bad record(s) skipped")
+
+
+@app.command()
+def history(
+    sentence: Annotated[Optional[str], typer.Option(help="Only this sentence id.")] = None,
+    db: DbOption = None,
+) -> None:
+    """Show the append-only history: every label, undo and adjudication, oldest first.
+
+    Example: annotator history --sentence 65c51ff3605e7d37
+    """
+    with open_store(db) as store:
+        echo_frame(store.history(sentence))
+
+
+@app.command()
+def adjudicate(
+    sentence: Annotated[str, typer.Argument(help="The sentence id.")],
+    label: Annotated[str, typer.Argument(help="The final label (a scheme key, or skip).")],
+    by: Annotated[str, typer.Option("--by", help="Who adjudicates (recorded).")],
+    db: DbOption = None,
+) -> None:
+    """Set the final label of a sentence the reviewers disagree on; training uses it.
+
+    Example: annotator adjudicate 65c51ff3605e7d37 official_statement --by lead
+    """
+    with clean_errors(), open_store(db) as store:
+        store.adjudicate(sentence, label, by, origin="cli")
+    typer.echo(f"{sentence}: {label} (adjudicated by {by})")
 
 
 @app.command()
@@ -153,7 +191,7 @@ def stats(
 
     with clean_errors():
         if files:
-            tables = formats.label_stats(formats.read_labels(file) for file in files)
+            tables = formats.label_stats(chain.from_iterable(formats.read_labels(file) for file in files))
         else:
             with open_store(db) as store:
                 tables = store.stats()

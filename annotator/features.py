@@ -150,22 +150,26 @@ def tokenize(texts: Sequence[str]) -> Tokens:
         empty = np.zeros(0, dtype=np.int64)
         return Tokens(codes=empty, doc=empty, vocab=np.array([START], dtype=object), n_docs=0)
     pieces, distinct = pd.factorize(np.array((_SEP + " " + f" {_SEP} ".join(texts)).split(), dtype=object), sort=False)
-    vocab: dict[str, int] = {}
+    # Most pieces are one plain word: lower-case them; split the rest (punctuation, digits, quotes) with the regex.
     parts = [
-        [vocab.setdefault(START if token == _SEP else token.lower().translate(_NORMALISE), len(vocab)) for token in _TOKEN.findall(piece)]
+        (piece.lower(),) if piece.isalpha() else tuple(_normal(token) for token in _TOKEN.findall(piece))
         for piece in distinct.tolist()
     ]
     lengths = np.array([len(part) for part in parts], dtype=np.int64)
-    flat = np.fromiter((code for part in parts for code in part), dtype=np.int64, count=int(lengths.sum()))
+    flat, vocab_array = pd.factorize(np.array([token for part in parts for token in part], dtype=object), sort=False)
     first = np.cumsum(lengths) - lengths
     # token j of the output is flat[first[piece] + (its rank within its piece)]
     counts = lengths[pieces]
     ends = np.cumsum(counts)
     rank = np.arange(ends[-1] if len(ends) else 0) - np.repeat(ends - counts, counts)
-    codes = flat[np.repeat(first[pieces], counts) + rank]
-    vocab_array = np.array(list(vocab), dtype=object)
-    doc = np.cumsum(codes == vocab[START]) - 1
+    codes = flat[np.repeat(first[pieces], counts) + rank].astype(np.int64)
+    vocab_array = np.asarray(vocab_array, dtype=object)
+    doc = np.cumsum(codes == int(np.flatnonzero(vocab_array == START)[0])) - 1
     return Tokens(codes=codes, doc=doc, vocab=vocab_array, n_docs=len(texts))
+
+
+def _normal(token: str) -> str:
+    return START if token == _SEP else token.lower().translate(_NORMALISE)
 
 
 def phrase_tokens(phrase: str) -> tuple[str, ...]:
@@ -281,10 +285,14 @@ class Batch:
     next: np.ndarray
     outlet_kind: np.ndarray
     entry_names: list[str]  # 'cue: "said"', one per column of `entries`
-    flag_names: list[str]  # lexicon names, then "quote": one per column of `flags`
+    flag_names: list[str]  # lexicon names, "quote", then pairs ("cue+role"): one per column of `flags`
 
     def __len__(self) -> int:
         return len(self.text)
+
+
+# Cue words mean little alone: whether the speaker is an official, independent or a state outlet decides the label.
+PAIRS = (("cue", "role"), ("cue", "independent"), ("cue", "state_media"), ("cue", "narrative"))
 
 
 class Parse(BaseEstimator, TransformerMixin):
@@ -294,13 +302,15 @@ class Parse(BaseEstimator, TransformerMixin):
     kept in the fitted model, so a saved model matches as it was trained.
     """
 
-    def __init__(self, lexicons: Mapping[str, Sequence[str]] | None = None):
+    def __init__(self, lexicons: Mapping[str, Sequence[str]] | None = None, pairs: Sequence[tuple[str, str]] = PAIRS):
         self.lexicons = lexicons
+        self.pairs = pairs
 
     def fit(self, X: pd.DataFrame, y=None) -> Parse:
         self.lexicons_ = {k: tuple(v) for k, v in (self.lexicons or default_lexicons()).items()}
         self.matcher_ = PhraseMatcher(self.lexicons_)
-        self.flag_names_ = [*self.lexicons_, "quote"]
+        self.pairs_ = [(a, b) for a, b in self.pairs if a in self.lexicons_ and b in self.lexicons_]
+        self.flag_names_ = [*self.lexicons_, "quote", *(f"{a}+{b}" for a, b in self.pairs_)]
         return self
 
     def transform(self, X: pd.DataFrame) -> Batch:
@@ -314,7 +324,10 @@ class Parse(BaseEstimator, TransformerMixin):
         entries = self.matcher_.match(tokens)
         lexicon_counts = (entries @ self.matcher_.to_lexicons).toarray()
         quote = np.bincount(tokens.doc[tokens.vocab[tokens.codes] == QUOTE], minlength=tokens.n_docs)
-        flags = (np.column_stack([lexicon_counts, quote]) > 0).astype(np.float64)
+        flags = np.column_stack([lexicon_counts, quote]) > 0
+        names = [*self.lexicons_, "quote"]
+        both = [flags[:, names.index(a)] & flags[:, names.index(b)] for a, b in self.pairs_]
+        flags = np.column_stack([flags, *both]).astype(np.float64)
         return Batch(
             tokens=tokens,
             entries=entries,
@@ -329,7 +342,8 @@ class Parse(BaseEstimator, TransformerMixin):
 
 
 def _tfidf(counts: sp.csr_matrix, idf: np.ndarray, sublinear: bool) -> sp.csr_matrix:
-    counts = counts.tocsr(copy=True)
+    """TF-IDF weights, rows scaled to unit length, computed in place (`counts` is a fresh matrix)."""
+    counts = counts.tocsr()
     if sublinear:
         np.log(counts.data, out=counts.data)
         counts.data += 1.0
@@ -430,16 +444,39 @@ class WordNgrams(BaseEstimator, TransformerMixin):
         return np.array(names, dtype=object)
 
 
-def _char_grams(word: str, lo: int, hi: int) -> list[str]:
-    padded = f" {word} "
-    return [padded[i : i + n] for n in range(lo, hi + 1) for i in range(len(padded) - n + 1)]
+_GRAM_BASE = np.uint64(1_000_003)
+
+
+def _char_gram_keys(words: Sequence[str], lo: int, hi: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, str]:
+    """Every character n-gram (lo <= n <= hi) of every word padded by a space at each end, as a 64-bit
+    polynomial hash of its code points, computed for all words at once.
+
+    Returns (word index, key, start offset in `padded`, n) per n-gram, and the padded words joined (for names).
+    """
+    padded = "".join(f" {word} " for word in words)
+    points = np.frombuffer(padded.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    owner = np.repeat(np.arange(len(words)), [len(word) + 2 for word in words])
+    found = []
+    for n in range(lo, hi + 1):
+        m = len(points) - n + 1
+        if m <= 0:
+            continue
+        key = np.full(m, n, dtype=np.uint64)
+        for j in range(n):
+            key = key * _GRAM_BASE + points[j : j + m]
+        inside = np.flatnonzero(owner[:m] == owner[n - 1 : n - 1 + m])
+        found.append((owner[inside], key[inside], inside, np.full(len(inside), n)))
+    if not found:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty.astype(np.uint64), empty, empty, padded
+    return (*(np.concatenate(part) for part in zip(*found)), padded)
 
 
 class CharNgrams(BaseEstimator, TransformerMixin):
     """Character n-grams inside words, padded by a space at each end like scikit-learn's 'char_wb' (TF-IDF, l2).
 
-    A sentence's counts are its word counts times a word-by-n-gram matrix: n-grams are computed once per distinct
-    word (and kept for the training vocabulary), so the per-sentence work is a sparse product.
+    N-grams are hashed per distinct word of the batch with array operations and looked up in the fitted table;
+    a sentence's counts are then its word counts times the word-by-n-gram matrix (one sparse product).
     """
 
     def __init__(self, ngram_range: tuple[int, int] = (2, 4), min_df: int = 2, sublinear_tf: bool = True):
@@ -448,68 +485,42 @@ class CharNgrams(BaseEstimator, TransformerMixin):
         self.sublinear_tf = sublinear_tf
 
     def fit(self, batch: Batch, y=None) -> CharNgrams:
-        tokens = batch.tokens
-        words = [word for word in tokens.vocab.tolist() if _is_word(word)]
-        grams: dict[str, int] = {}
-        rows, cols = [], []
-        for row, word in enumerate(words):
-            for gram in _char_grams(word, *self.ngram_range):
-                rows.append(row)
-                cols.append(grams.setdefault(gram, len(grams)))
-        word_grams = _count_matrix(np.array(rows, dtype=np.int64), np.array(cols, dtype=np.int64), (len(words), len(grams)))
-        self.words_ = pd.Index(words)
-        self.grams_ = pd.Index(list(grams))
-        self.word_grams_ = word_grams
-        counts = self._word_counts(batch) @ self.word_grams_
+        words = batch.tokens.vocab.astype(str)
+        owner, keys, offset, size, padded = _char_gram_keys(words, *self.ngram_range)
+        table, first, column = np.unique(keys, return_index=True, return_inverse=True)
+        counts = self._word_counts(batch) @ _count_matrix(owner, column, (len(words), len(table)))
         df = np.bincount(counts.indices, minlength=counts.shape[1])
         keep = np.flatnonzero(df >= self.min_df)
-        self.grams_ = self.grams_[keep]
-        self.gram_ids_ = {gram: i for i, gram in enumerate(self.grams_)}
-        self.word_grams_ = word_grams[:, keep].tocsr()
+        self.table_ = table[keep]
+        self.names_ = np.array([f'char: "{padded[o : o + n]}"' for o, n in zip(offset[first[keep]], size[first[keep]])], dtype=object)
         self.idf_ = _idf(counts[:, keep].tocsr())
         return self
 
     def _word_counts(self, batch: Batch) -> sp.csr_matrix:
-        """Sentences x known words (`words_`), from the tokens; unknown words are dropped."""
+        """Sentences x distinct tokens of the batch; `START` and quotation marks do not count as words."""
         tokens = batch.tokens
-        ids = self.words_.get_indexer(tokens.vocab.astype(str))[tokens.codes] if len(tokens.codes) else tokens.codes
-        known = ids >= 0
-        counts = _count_matrix(tokens.doc[known], ids[known], (tokens.n_docs, len(self.words_)))
+        word = ((tokens.vocab != START) & (tokens.vocab != QUOTE))[tokens.codes]
+        counts = _count_matrix(tokens.doc[word], tokens.codes[word], (tokens.n_docs, len(tokens.vocab)))
         return counts[batch.text]
 
     def transform(self, batch: Batch) -> sp.csr_matrix:
-        tokens = batch.tokens
-        vocab = tokens.vocab.astype(str)
-        ids = self.words_.get_indexer(vocab)
-        new = [i for i in np.flatnonzero(ids < 0).tolist() if _is_word(vocab[i])]
-        rows, cols = [], []
-        gram_ids = self.gram_ids_
-        for row, i in enumerate(new):
-            found = [gram_ids[gram] for gram in _char_grams(vocab[i], *self.ngram_range) if gram in gram_ids]
-            rows += [row] * len(found)
-            cols += found
-        new_grams = _count_matrix(np.array(rows, dtype=np.int64), np.array(cols, dtype=np.int64), (len(new), len(self.grams_)))
-        table = sp.vstack([self.word_grams_, new_grams, sp.csr_matrix((1, len(self.grams_)))]).tocsr()
-        row_of = np.where(ids >= 0, ids, len(self.words_) + len(new))
-        row_of[new] = len(self.words_) + np.arange(len(new))
-        per_token = row_of[tokens.codes] if len(tokens.codes) else tokens.codes
-        counts = _count_matrix(tokens.doc, per_token, (tokens.n_docs, table.shape[0]))[batch.text] @ table
-        return _tfidf(counts, self.idf_, self.sublinear_tf)
+        words = batch.tokens.vocab.astype(str)
+        owner, keys, _, _, _ = _char_gram_keys(words, *self.ngram_range)
+        found = _lookup(keys, self.table_)
+        hit = found >= 0
+        grams = _count_matrix(owner[hit], found[hit], (len(words), len(self.table_)))
+        return _tfidf(self._word_counts(batch) @ grams, self.idf_, self.sublinear_tf)
 
     def get_feature_names_out(self, input_features=None) -> np.ndarray:
-        return np.array([f'char: "{gram}"' for gram in self.grams_], dtype=object)
-
-
-def _is_word(token: str) -> bool:
-    return token not in (START, QUOTE)
+        return self.names_
 
 
 class Attribution(BaseEstimator, TransformerMixin):
     """The sentence's own attribution cues: each lexicon phrase found ('cue: "said"'), each lexicon hit at all
-    ('cue: any'), and whether it holds a quotation mark ('quote')."""
+    ('cue'), a quotation mark ('quote') and pairs ('cue+role': a cue and an official in one sentence)."""
 
     def fit(self, batch: Batch, y=None) -> Attribution:
-        self.names_ = [*batch.entry_names, *(f"{name}: any" for name in batch.flag_names[:-1]), batch.flag_names[-1]]
+        self.names_ = [*batch.entry_names, *batch.flag_names]
         return self
 
     def transform(self, batch: Batch) -> sp.csr_matrix:
@@ -541,16 +552,17 @@ class Context(BaseEstimator, TransformerMixin):
 
 
 class OutletKind(BaseEstimator, TransformerMixin):
-    """The outlet kind ('outlet: state_media'), alone and together with the sentence's cues
-    ('outlet: state_media & cue'), since a cue means different things in a state wire and in a ministry's release."""
+    """The outlet kind ('outlet: state_media'), alone and with each of the sentence's flags (`crossed`, default all:
+    'outlet: state_media & cue+role'), since a cue means different things in a state wire and in a ministry's release."""
 
-    def __init__(self, kinds: Sequence[str] | None = None, crossed: Sequence[str] = ("cue", "role", "quote")):
+    def __init__(self, kinds: Sequence[str] | None = None, crossed: Sequence[str] | None = None):
         self.kinds = kinds
         self.crossed = crossed
 
     def fit(self, batch: Batch, y=None) -> OutletKind:
         self.kinds_ = list(self.kinds) if self.kinds is not None else _outlet_kind_names(batch.outlet_kind)
-        self.flags_ = [batch.flag_names.index(name) for name in self.crossed]
+        self.crossed_ = list(self.crossed) if self.crossed is not None else list(batch.flag_names)
+        self.flags_ = [batch.flag_names.index(name) for name in self.crossed_]
         return self
 
     def transform(self, batch: Batch) -> sp.csr_matrix:
@@ -564,7 +576,7 @@ class OutletKind(BaseEstimator, TransformerMixin):
 
     def get_feature_names_out(self, input_features=None) -> np.ndarray:
         names = [f"outlet: {kind}" for kind in self.kinds_]
-        names += [f"outlet: {kind} & {flag}" for flag in self.crossed for kind in self.kinds_]
+        names += [f"outlet: {kind} & {flag}" for flag in self.crossed_ for kind in self.kinds_]
         return np.array(names, dtype=object)
 
 

@@ -39,7 +39,7 @@ def format_of(path: str | Path | None, fmt: str | None) -> str | None:
             raise LabelFormatError(f"unknown label format {fmt!r}; use one of {', '.join(FORMATS)}")
         return fmt.lower()
     suffix = Path(path).suffix.lower().lstrip(".") if path else ""
-    return {"jsonl": "jsonl", "ndjson": "jsonl", "json": "jsonl", "csv": "csv"}.get(suffix)
+    return {"jsonl": "jsonl", "ndjson": "jsonl", "csv": "csv"}.get(suffix)
 
 
 def write_labels(records: Iterable[LabelRecord], path: str | Path | IO[str], fmt: str | None = None) -> int:

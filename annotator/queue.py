@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pandas as pd
 
-from annotator import model, score
 from annotator.store import Store
 
 ORDER = "order"
@@ -22,7 +21,9 @@ USEFUL = "useful"
 MODES = (ORDER, USEFUL)
 SCORE_ARTICLES = 64  # articles predicted per call when filling the prediction cache
 
-# A live (not undone) label of reviewer `?` on sentence `s`; the store's own rule for "labelled".
+# Live (not undone) labels and skips, and the same for reviewer `?` on sentence `s`: the store's rule for "labelled".
+_LIVE_LABELS = """SELECT n.sentence_id, n.reviewer FROM annotations n WHERE n.action = 'label'
+                  AND NOT EXISTS (SELECT 1 FROM annotations u WHERE u.undoes = n.seq)"""
 _LABELLED_BY = """SELECT 1 FROM annotations n WHERE n.reviewer = ? AND n.sentence_id = s.id AND n.action = 'label'
                   AND NOT EXISTS (SELECT 1 FROM annotations u WHERE u.undoes = n.seq)"""
 
@@ -59,27 +60,22 @@ def _article_filter(article_id: str | None) -> tuple[str, list]:
     return ("AND s.article_id = ?", [article_id]) if article_id else ("", [])
 
 
-def unlabelled_ids(store: Store, reviewer: str, article_id: str | None = None) -> list[str]:
-    """Every sentence id the reviewer has not labelled (nor skipped), in article order."""
-    where, params = _article_filter(article_id)
-    return _ids(
-        store,
-        f"""SELECT s.id FROM sentences s JOIN articles ar ON ar.id = s.article_id
-            WHERE NOT EXISTS ({_LABELLED_BY}) {where} ORDER BY ar.rowid, s.start""",
-        [reviewer, *params],
-    )
+def labelled_ids(store: Store, reviewer: str) -> set[str]:
+    """The sentences the reviewer has a live label (or skip) on."""
+    return set(_ids(store, _LIVE_LABELS + " AND n.reviewer = ?", [reviewer]))
 
 
-def least_sure_ids(store: Store, reviewer: str, model_id: str, limit: int, article_id: str | None = None) -> list[str]:
-    """Unlabelled sentences with a cached prediction, smallest margin (top probability minus the next) first."""
-    where, params = _article_filter(article_id)
-    return _ids(
-        store,
-        f"""SELECT s.id FROM predictions p JOIN sentences s ON s.id = p.sentence_id
-            WHERE p.model_id = ? AND NOT EXISTS ({_LABELLED_BY}) {where}
-            ORDER BY p.margin, s.id LIMIT ?""",
-        [model_id, reviewer, *params, limit],
-    )
+def progress(store: Store, reviewer: str, article_id: str | None = None) -> tuple[int, int]:
+    """(sentences the reviewer labelled or skipped, all sentences), like `Store.progress` but fast on a big store."""
+    if article_id:
+        return store.progress(reviewer, article_id)
+    done = _ids(store, f"SELECT count(DISTINCT sentence_id) FROM ({_LIVE_LABELS} AND n.reviewer = ?)", [reviewer])
+    return int(done[0]), int(_ids(store, "SELECT count(*) FROM sentences", [])[0])
+
+
+def ranking(store: Store, model_id: str) -> list[str]:
+    """Every sentence the model has a cached prediction for, smallest margin (least sure) first."""
+    return _ids(store, "SELECT sentence_id FROM predictions WHERE model_id = ? ORDER BY margin, sentence_id", [model_id])
 
 
 def overlap_ids(store: Store, reviewer: str, article_id: str | None = None) -> list[str]:
@@ -87,14 +83,30 @@ def overlap_ids(store: Store, reviewer: str, article_id: str | None = None) -> l
     where, params = _article_filter(article_id)
     return _ids(
         store,
-        f"""SELECT s.id FROM sentences s
-            WHERE EXISTS (SELECT 1 FROM annotations o WHERE o.sentence_id = s.id AND o.reviewer != ?
-                          AND o.action = 'label'
-                          AND NOT EXISTS (SELECT 1 FROM annotations u WHERE u.undoes = o.seq))
-              AND NOT EXISTS ({_LABELLED_BY}) {where}
-            ORDER BY s.id""",
+        f"""SELECT DISTINCT s.id FROM ({_LIVE_LABELS} AND n.reviewer != ?) o JOIN sentences s ON s.id = o.sentence_id
+            WHERE NOT EXISTS ({_LABELLED_BY}) {where} ORDER BY s.id""",
         [reviewer, reviewer, *params],
     )
+
+
+def random_unlabelled(store: Store, reviewer: str, count: int, rng: random.Random, exclude: set[str]) -> list[str]:
+    """Up to `count` unlabelled sentences drawn uniformly by rowid (cheap on a big store; seeded by `rng`)."""
+    top = int(_ids(store, "SELECT coalesce(max(rowid), 0) FROM sentences", [])[0])
+    if not top or count <= 0:
+        return []
+    labelled = labelled_ids(store, reviewer) | exclude
+    chosen: list[str] = []
+    for _ in range(8):  # a few rounds of candidates, in case most are labelled already
+        candidates = [rng.randint(1, top) for _ in range(4 * count)]
+        marks = ",".join("?" * len(candidates))
+        found = dict(store._frame(f"SELECT rowid, id FROM sentences WHERE rowid IN ({marks})", candidates).values)
+        for rowid in candidates:
+            sid = found.get(rowid)
+            if sid is not None and sid not in labelled and sid not in chosen:
+                chosen.append(sid)
+                if len(chosen) == count:
+                    return chosen
+    return chosen
 
 
 def is_labelled(store: Store, reviewer: str, sentence_id: str) -> bool:
@@ -103,30 +115,36 @@ def is_labelled(store: Store, reviewer: str, sentence_id: str) -> bool:
                      [sentence_id, reviewer]))
 
 
-def next_batch(store: Store, reviewer: str, settings: QueueSettings) -> list[str]:
+def next_batch(store: Store, reviewer: str, settings: QueueSettings, *, ranked: list[str] | None = None) -> list[str]:
     """The next `settings.size` sentence ids for the reviewer (fewer when fewer are left).
 
-    ORDER: the unlabelled sentences in article order. USEFUL: the least sure predicted sentences plus a random
-    share of all unlabelled ones. In both, an `overlap_share` of the batch comes from sentences another reviewer
-    labelled. Random picks are seeded by the settings, the reviewer and how much is left, so a run is repeatable.
+    ORDER: the unlabelled sentences in article order. USEFUL: the least sure predicted sentences (from `ranked`,
+    the model's `ranking`, which callers may cache) plus a random share of all unlabelled ones. In both, an
+    `overlap_share` of the batch comes from sentences another reviewer labelled. Random picks are seeded by the
+    settings, the reviewer and how much is done, so a run is repeatable.
     """
-    rng = random.Random(f"{settings.seed}:{reviewer}:{settings.mode}:{settings.article_id}")
     size = settings.size
+    done = progress(store, reviewer)[0]
+    rng = random.Random(f"{settings.seed}:{reviewer}:{settings.mode}:{settings.article_id}:{done}")
     chosen: list[str] = []
     if settings.overlap_share:
         pool = overlap_ids(store, reviewer, settings.article_id)
         chosen += rng.sample(pool, min(len(pool), round(size * settings.overlap_share)))
     if settings.mode == ORDER:
-        main = unlabelled_ids(store, reviewer, settings.article_id)
+        main = store.unlabelled(reviewer, article_id=settings.article_id, limit=size + len(chosen))["sentence_id"].tolist()
     else:
-        main = least_sure_ids(store, reviewer, settings.model_id, size, settings.article_id)
-        pool = unlabelled_ids(store, reviewer, settings.article_id)
-        rng.seed(f"{settings.seed}:{reviewer}:{len(pool)}")
+        labelled = labelled_ids(store, reviewer)
         wanted = round(size * settings.random_share)
-        taken = set(chosen) | set(main[: size - len(chosen) - wanted])
-        chosen += rng.sample([sid for sid in pool if sid not in taken], min(wanted, max(len(pool) - len(taken), 0)))
-        if len(main) < size:  # sentences without a cached prediction yet still get their turn
-            main += [sid for sid in pool if sid not in set(main)]
+        main = []
+        for sid in ranking(store, settings.model_id) if ranked is None else ranked:
+            if sid not in labelled and sid not in chosen:
+                main.append(sid)
+                if len(main) == size - len(chosen) - wanted:
+                    break
+        chosen += random_unlabelled(store, reviewer, wanted, rng, set(chosen) | set(main))
+        if len(main) + len(chosen) < size:  # sentences without a cached prediction yet still get their turn
+            more = store.unlabelled(reviewer, limit=2 * size)["sentence_id"].tolist()
+            main += [sid for sid in more if sid not in set(main) | set(chosen)]
     seen = set(chosen)
     rest = [sid for sid in main if sid not in seen][: max(size - len(chosen), 0)]
     return _interleave(rest, chosen, rng)
@@ -142,7 +160,23 @@ def _interleave(main: list[str], extra: list[str], rng: random.Random) -> list[s
 
 def model_id(path: str | Path) -> str:
     """The id under which a model's predictions are cached: the start of its file's sha256 (from its card)."""
+    from annotator import model  # scikit-learn loads only when a model is used, so the app starts fast
+
     return str(model.read_card(path)["model_sha256"])[:16]
+
+
+def article_count(store: Store) -> int:
+    return int(_ids(store, "SELECT count(*) FROM articles", [])[0])
+
+
+def predicted_count(store: Store, model_id: str) -> int:
+    """How many sentences have a cached prediction from this model."""
+    return int(_ids(store, "SELECT count(*) FROM predictions WHERE model_id = ?", [model_id])[0])
+
+
+def unpredicted_count(store: Store, model_id: str) -> int:
+    """How many sentences have no cached prediction from this model (a cheap check before `fill_predictions`)."""
+    return int(_ids(store, "SELECT count(*) FROM sentences", [])[0]) - predicted_count(store, model_id)
 
 
 def unpredicted_article_ids(store: Store, model_id: str) -> list[str]:
@@ -159,6 +193,7 @@ def fill_predictions(
     store: Store, model_path: str | Path, *, progress: Callable[[float, str], None] | None = None
 ) -> int:
     """Predict every sentence the model has not scored yet and cache the results in the store; return how many."""
+    from annotator import model, score
     ident = model_id(model_path)
     todo = unpredicted_article_ids(store, ident)
     if not todo:

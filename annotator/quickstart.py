@@ -23,7 +23,7 @@ def run(*, db: Path, model_path: Path, report: Path) -> Iterator[str]:
         if seed_labels.exists():
             yield f"seed labels: {store.import_label_records(formats.read_labels(seed_labels))}"
         sentences = store.sentences()
-        yield sentences[["id", "start", "end", "text"]].rename(columns={"id": "sentence_id"}).to_string(index=False)
+        yield sentences[["sentence_id", "start", "end", "text"]].to_string(index=False)
         if not model_path.exists():
             yield f"training the default model on the shipped labels -> {model_path}"
             card = training.fit(training.training_frame(store=store), model_path)

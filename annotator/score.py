@@ -16,6 +16,7 @@ that path is removed at the start of the run so it always describes the latest r
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 import time
@@ -45,13 +46,14 @@ class DaskAddressError(ValueError):
     """A `dask` option that is neither "local" nor a scheduler address."""
 
 
-def record_schema(scheme: Scheme | None = None) -> dict[str, str]:
-    """The output columns, in order, with their types: one record per sentence."""
+def record_schema(scheme: Scheme | None = None, *, cues: bool = False) -> dict[str, str]:
+    """The output columns, in order, with their types: one record per sentence (`cues` last, when asked for)."""
     scheme = scheme or load_scheme()
     schema = {"article_id": "str", "sentence_id": "str", "start": "int", "end": "int", "text": "str",
               "outlet": "str", "outlet_kind": "str", "label": "str", "confidence": "float"}
     schema.update({column: "float" for column in scheme.prob_columns()})
-    schema["cues"] = "str"
+    if cues:
+        schema["cues"] = "str"
     return schema
 
 
@@ -109,15 +111,19 @@ def _predict(pipeline, inputs: pd.DataFrame, scheme: Scheme, cues: bool) -> pd.D
         part = predicted[["label", "confidence", *scheme.prob_columns()]].copy()
         numbers = ["confidence", *scheme.prob_columns()]
         part[numbers] = part[numbers].astype(float).round(DIGITS)
-        part["cues"] = _cue_strings(pipeline, batch) if cues else ""
+        if cues:
+            part["cues"] = _cue_strings(pipeline, batch)
         parts.append(part)
     return pd.concat(parts, ignore_index=True)
 
 
 def _cue_strings(pipeline, inputs: pd.DataFrame) -> list[str]:
     """The terms that pushed each row towards its label most, as a short comma-separated string."""
-    return [", ".join(term for term, weight in terms[:CUES] if weight > 0)
-            for terms in model.explain(pipeline, inputs, top=CUES)]
+    # Ties are ordered by name, and a margin of extra terms is asked for, so that the cues do not depend on how
+    # rows were batched (explain's order among equal weights follows the sparse matrix's internal order).
+    explained = model.explain(pipeline, inputs, top=CUES + 2)
+    return [", ".join(term for term, weight in sorted(terms, key=lambda tw: (-tw[1], tw[0]))[:CUES] if weight > 0)
+            for terms in explained]
 
 
 def _score_batch(articles: list[Article], pipeline, scheme: Scheme, cues: bool) -> tuple[pd.DataFrame, list[int | str]]:
@@ -135,25 +141,25 @@ def _score_batch(articles: list[Article], pipeline, scheme: Scheme, cues: bool) 
     try:
         inputs = features.articles_frame(split)
         if not len(inputs):
-            return _empty(scheme), outcomes
+            return _empty(scheme, cues), outcomes
         predicted = _predict(pipeline, inputs, scheme, cues)
     except Exception as error:
         if len(articles) > 1:
             return _score_one_by_one(articles, pipeline, scheme, cues)
-        return _empty(scheme), [_reason(error)]
+        return _empty(scheme, cues), [_reason(error)]
     records = inputs[[column for column in record_schema(scheme) if column in inputs]]
     return pd.concat([records, predicted], axis=1), outcomes
 
 
-def _empty(scheme: Scheme) -> pd.DataFrame:
-    return pd.DataFrame(columns=list(record_schema(scheme)))
+def _empty(scheme: Scheme, cues: bool) -> pd.DataFrame:
+    return pd.DataFrame(columns=list(record_schema(scheme, cues=cues)))
 
 
 def _score_one_by_one(articles: list[Article], pipeline, scheme: Scheme, cues: bool) -> tuple[pd.DataFrame, list[int | str]]:
     """Fallback when a batch failed to predict: score each article alone, so only the culprit fails."""
     results = [_score_batch([article], pipeline, scheme, cues) for article in articles]
     frames = [frame for frame, _ in results if len(frame)]
-    return (pd.concat(frames, ignore_index=True) if frames else _empty(scheme)), [outcome for _, (outcome,) in results]
+    return (pd.concat(frames, ignore_index=True) if frames else _empty(scheme, cues)), [outcome for _, (outcome,) in results]
 
 
 def _reason(error: Exception) -> str:
@@ -169,7 +175,7 @@ def score_article(article: Article, pipeline, *, cues: bool = True) -> pd.DataFr
     frame, (outcome,) = _score_batch([article], pipeline, scheme, cues)
     if isinstance(outcome, str):
         raise ValueError(f"{article.source or article.id}: {outcome}")
-    return frame[list(record_schema(scheme))]
+    return frame[list(record_schema(scheme, cues=cues))]
 
 
 def score_chunk(model_path: str, digest: str, cues: bool, items: list) -> tuple[pd.DataFrame, list[int | str]]:
@@ -224,7 +230,8 @@ def executor(jobs: int, dask: str | None = None) -> Iterator[tuple[Submit, int]]
         with ExitStack() as stack:
             if dask == "local":
                 cluster = stack.enter_context(LocalCluster(
-                    n_workers=jobs, threads_per_worker=1, processes=True, dashboard_address=None))
+                    n_workers=jobs, threads_per_worker=1, processes=True, dashboard_address=None,
+                    silence_logs=logging.ERROR))
                 client = stack.enter_context(Client(cluster))
             elif "://" in dask:
                 client = stack.enter_context(Client(dask))
@@ -296,23 +303,25 @@ def score_paths(
     html: str | Path | None = None,
     errors: str | Path | None = None,
     chunk_articles: int = CHUNK_ARTICLES,
-    cues: bool = True,
+    cues: bool = False,
     max_report_articles: int = MAX_ARTICLES,
     progress: bool = True,
 ) -> ScoreResult:
     """Score every article of `inputs` (files, folders, "-" for stdin) with the model at `model_path`.
 
     Writes one record per sentence to `out` (JSONL, CSV or Parquet, from `fmt` or the extension), and optionally a
-    per-article `summary` (CSV or JSONL) and a highlighted `html` report. `jobs` worker processes (default: all
-    cores), or Dask workers with `dask="local"` or a scheduler address. Raises ModelLoadError if the model cannot
-    be loaded; bad articles are reported and skipped (see the module docstring).
+    per-article `summary` (CSV or JSONL) and a highlighted `html` report (the first `max_report_articles` articles
+    in full). `cues` adds each sentence's top explanation terms (a `cues` column, and the report's tooltips); it
+    costs about as much again as predicting. Runs on `jobs` worker processes (default: all cores), or on Dask
+    workers with `dask="local"` or a scheduler address. Raises ModelLoadError if the model cannot be loaded; bad
+    articles are reported and skipped (see the module docstring).
     """
     started = time.perf_counter()
     inputs = list(inputs)
     scheme = load_scheme()
     out = Path(out)
     fmt = output_format(out, fmt)
-    model_path = str(model_path)
+    model_path = str(Path(model_path).resolve())  # workers may run elsewhere: give them an absolute path
     try:
         digest = model.file_sha256(model_path)
     except OSError as error:
@@ -323,7 +332,7 @@ def score_paths(
     articles = sentences = 0
     with ExitStack() as stack:
         submit, window = stack.enter_context(executor(jobs, dask))
-        writer: TableWriter = stack.enter_context(open_writer(out, record_schema(scheme), fmt))
+        writer: TableWriter = stack.enter_context(open_writer(out, record_schema(scheme, cues=cues), fmt))
         summaries = stack.enter_context(open_writer(summary, summary_schema(scheme))) if summary else None
         bar = stack.enter_context(_progress_bar(progress))
         failures = _Failures(Path(errors) if errors else Path(f"{out}.errors.jsonl"), lambda line: bar.write(line, file=sys.stderr))

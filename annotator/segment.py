@@ -49,7 +49,7 @@ def _paragraph_ends(paragraph: str) -> list[int]:
     """Sentence end positions within one paragraph (a run of text without line breaks).
 
     Blingfire's sentences are found again in the paragraph (after the same-length cleaning), so the positions
-    are exact character offsets whatever blingfire does with bytes.
+    are exact character offsets whatever blingfire does to the text.
     """
     clean = _UNSAFE.sub(" ", paragraph)
     dateline = _DATELINE.match(clean, len(clean) - len(clean.lstrip()))
@@ -75,8 +75,9 @@ def _long_paragraph_ends(paragraph: str) -> list[int]:
     while len(paragraph) - done > _WINDOW:
         window = paragraph[done : done + _WINDOW]
         inner = _paragraph_ends(window)[:-1]  # the window's last sentence may go on past it
-        if not inner:  # one sentence longer than a window: cut it at a space
-            inner = [window.rfind(" ") if window.rfind(" ") > 0 else _WINDOW]
+        if not inner:  # one sentence longer than a window: cut it at its last space
+            space = window.rfind(" ")
+            inner = [space if space > 0 else _WINDOW]
         ends.extend(done + end for end in inner)
         done += inner[-1]
     ends.extend(done + end for end in _paragraph_ends(paragraph[done:]))
@@ -86,8 +87,8 @@ def _long_paragraph_ends(paragraph: str) -> list[int]:
 def split_spans(text: str) -> list[tuple[int, int]]:
     """Ordered, non-overlapping `(start, end)` sentence spans of `text`, each stripped of surrounding whitespace.
 
-    Every non-whitespace character lies in exactly one span. Works paragraph by paragraph, so time and memory
-    stay linear in the text's size.
+    Every non-whitespace character lies in exactly one span. Works paragraph by paragraph (a huge paragraph
+    window by window), so time stays linear in the text's size and working memory bounded.
     """
     spans: list[tuple[int, int]] = []
     start = 0

@@ -61,6 +61,7 @@ CREATE TABLE IF NOT EXISTS annotations (
     origin TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS annotations_reviewer ON annotations(reviewer, seq);
+CREATE INDEX IF NOT EXISTS annotations_reviewer_sentence ON annotations(reviewer, sentence_id);
 CREATE INDEX IF NOT EXISTS annotations_sentence ON annotations(sentence_id);
 CREATE INDEX IF NOT EXISTS annotations_undoes ON annotations(undoes) WHERE undoes IS NOT NULL;
 -- Derived from annotations in the same transaction as every append: the seq of the latest row not undone per
@@ -82,6 +83,7 @@ CREATE TABLE IF NOT EXISTS predictions (
     probabilities TEXT NOT NULL,
     PRIMARY KEY (sentence_id, model_id)
 );
+CREATE INDEX IF NOT EXISTS predictions_model_margin ON predictions(model_id, margin);
 """
 
 # The current rows of one action: each reviewer's latest label, or each sentence's latest adjudication.
@@ -108,6 +110,10 @@ class ImportCounts:
     annotations_new: int = 0
     annotations_known: int = 0
     skipped: list[str] = field(default_factory=list)
+
+    def add(self, other: ImportCounts) -> None:
+        for name, value in vars(other).items():
+            setattr(self, name, getattr(self, name) + value)
 
     def __str__(self) -> str:
         parts = [
@@ -143,6 +149,8 @@ class Store:
         self._db.row_factory = sqlite3.Row
         self._db.execute("PRAGMA busy_timeout = 30000")
         self._db.execute("PRAGMA foreign_keys = ON")
+        # In WAL mode NORMAL never corrupts the file; a power cut (not a crash) may lose the last few labels.
+        self._db.execute("PRAGMA synchronous = NORMAL")
         try:
             self._open_schema()
         except Exception:
@@ -229,8 +237,8 @@ class Store:
                 counts.skipped.append(f"{article.source or article.id}: empty article text, skipped")
             else:
                 articles.append(article if article.id else _with_id(article))
-        known = self._known_ids("articles", [a.id for a in articles])
-        split = {a.id: segment.split_sentences(a.id, a.text) for a in articles if a.id not in known}
+        complete = self._complete_articles([a.id for a in articles])
+        split = {a.id: segment.split_sentences(a.id, a.text) for a in articles if a.id not in complete}
         now = utc_now()
         with self._write() as db:
             for article in articles:
@@ -240,29 +248,40 @@ class Store:
                     " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                     (article.id, article.title, article.outlet, kind, article.url, article.date, article.text, now),
                 ).rowcount
-                if not inserted:
-                    counts.articles_known += 1
-                    counts.sentences_known += db.execute(
-                        "SELECT count(*) FROM sentences WHERE article_id = ?", (article.id,)
-                    ).fetchone()[0]
+                known = db.execute("SELECT start, \"end\", text FROM sentences WHERE article_id = ?", (article.id,))
+                spans = [tuple(row) for row in known.fetchall()]
+                counts.articles_new += inserted
+                counts.articles_known += not inserted
+                counts.sentences_known += len(spans)
+                if not inserted and article.id in complete:
                     continue
-                counts.articles_new += 1
-                sentences = split[article.id]
-                new = db.executemany(
+                if any(article.text[start:end] != text for start, end, text in spans):
+                    counts.skipped.append(f"{article.source or article.id}: text differs from the labelled sentences"
+                                          " imported before; kept the text pieced together from them")
+                    continue
+                if not inserted:  # its text was pieced together from label records: the real one replaces it
+                    db.execute(
+                        "UPDATE articles SET text = ?, title = ?, outlet = ?, outlet_kind = ?, url = ?, date = ?,"
+                        " rebuilt = 0 WHERE id = ?",
+                        (article.text, article.title, article.outlet, kind, article.url, article.date, article.id),
+                    )
+                sentences = [s for s in split[article.id] if not any(s.start < e and b < s.end for b, e, _ in spans)]
+                counts.sentences_new += db.executemany(
                     'INSERT OR IGNORE INTO sentences (id, article_id, idx, start, "end", text) VALUES (?, ?, ?, ?, ?, ?)',
                     [(s.id, s.article_id, s.index, s.start, s.end, s.text) for s in sentences],
                 ).rowcount
-                counts.sentences_new += new
-                counts.sentences_known += len(sentences) - new
+                if spans:
+                    _renumber(db, {article.id})
 
-    def _known_ids(self, table: str, ids: list[str]) -> set[str]:
+    def _complete_articles(self, ids: list[str]) -> set[str]:
+        """Which of these articles the store holds with their own text (not pieced together from label records)."""
         known: set[str] = set()
         for start in range(0, len(ids), 500):
             chunk = ids[start : start + 500]
             marks = ",".join("?" * len(chunk))
             with self._lock:
-                rows = self._db.execute(f"SELECT id FROM {table} WHERE id IN ({marks})", chunk).fetchall()
-            known.update(row[0] for row in rows)
+                rows = self._db.execute(f"SELECT id FROM articles WHERE rebuilt = 0 AND id IN ({marks})", chunk)
+                known.update(row[0] for row in rows.fetchall())
         return known
 
     # Writing annotations
@@ -317,8 +336,7 @@ class Store:
         Appends an undo row and returns its seq, or None when there is nothing to undo. Repeated undos go back in
         time, one label each.
         """
-        where = "a.reviewer = ?" + (" AND a.sentence_id = ?" if sentence_id is not None else "")
-        params = [reviewer] + ([sentence_id] if sentence_id is not None else [])
+        where, params = _filters(("a.reviewer", reviewer), ("a.sentence_id", sentence_id))
         with self._write() as db:
             row = db.execute(
                 f"""SELECT a.seq, a.sentence_id, a.label FROM annotations a
@@ -335,15 +353,23 @@ class Store:
 
     # Reading
 
-    def current_labels(self, reviewer: str | None = None) -> pd.DataFrame:
-        """Each reviewer's current label per sentence (latest not undone), with sentence and article context."""
-        where, params = ("a.reviewer = ?", [reviewer]) if reviewer is not None else ("1", [])
+    def current_labels(self, reviewer: str | None = None, *, article_id: str | None = None) -> pd.DataFrame:
+        """Each reviewer's current label per sentence (latest not undone), with sentence and article context.
+
+        Ordered by article, offset and reviewer; `reviewer` and `article_id` narrow it down.
+        """
+        where, params = _filters(("l.reviewer", reviewer), ("s.article_id", article_id))
+        # CROSS JOIN fixes the loop order: one article's sentences first, whatever the planner's statistics say.
+        rows = (
+            "sentences s CROSS JOIN latest l ON l.sentence_id = s.id" if article_id is not None
+            else "latest l JOIN sentences s ON s.id = l.sentence_id"
+        )
         return self._frame(
-            f"""WITH cur AS ({_current_sql("label", where)})
-                SELECT cur.sentence_id, cur.reviewer, cur.label, cur.time, cur.suggestion, cur.suggestion_confidence,
-                       cur.origin, cur.seq, {_CONTEXT_COLUMNS}
-                FROM cur JOIN sentences s ON s.id = cur.sentence_id JOIN articles ar ON ar.id = s.article_id
-                ORDER BY s.article_id, s.start, cur.reviewer""",
+            f"""SELECT a.sentence_id, a.reviewer, a.label, a.time, a.suggestion, a.suggestion_confidence, a.origin,
+                       a.seq, {_CONTEXT_COLUMNS}
+                FROM {rows} JOIN annotations a ON a.seq = l.seq JOIN articles ar ON ar.id = s.article_id
+                WHERE l.action = 'label' AND {where}
+                ORDER BY s.article_id, s.start, a.reviewer""",
             params,
         )
 
@@ -357,20 +383,17 @@ class Store:
             f"""WITH cur AS ({_current_sql("label")}),
                 adj AS ({_current_sql("adjudicate")}),
                 agreed AS (
-                    SELECT sentence_id, min(label) AS label, count(*) AS n_reviewers,
+                    SELECT sentence_id, min(label) AS label, count(DISTINCT label) AS labels, count(*) AS n_reviewers,
                            group_concat(reviewer, ',') AS reviewer, max(time) AS time
-                    FROM (SELECT * FROM cur ORDER BY reviewer) GROUP BY sentence_id
+                    FROM (SELECT * FROM cur ORDER BY sentence_id, reviewer) GROUP BY sentence_id
                 ),
                 decided AS (
                     SELECT adj.sentence_id, adj.label, 'adjudication' AS decided_by,
                            coalesce(agreed.n_reviewers, 0) AS n_reviewers, adj.reviewer, adj.time
                     FROM adj LEFT JOIN agreed USING (sentence_id)
                     UNION ALL
-                    SELECT agreed.sentence_id, agreed.label, 'agreement', agreed.n_reviewers, agreed.reviewer,
-                           agreed.time
-                    FROM agreed JOIN (SELECT sentence_id FROM cur GROUP BY sentence_id
-                                      HAVING count(DISTINCT label) = 1) USING (sentence_id)
-                    WHERE agreed.sentence_id NOT IN (SELECT sentence_id FROM adj)
+                    SELECT sentence_id, label, 'agreement', n_reviewers, reviewer, time FROM agreed
+                    WHERE labels = 1 AND sentence_id NOT IN (SELECT sentence_id FROM adj)
                 )
                 SELECT d.sentence_id, d.label, d.decided_by, d.n_reviewers, d.reviewer, d.time, {_CONTEXT_COLUMNS}
                 FROM decided d JOIN sentences s ON s.id = d.sentence_id JOIN articles ar ON ar.id = s.article_id
@@ -379,10 +402,10 @@ class Store:
 
     def history(self, sentence_id: str | None = None) -> pd.DataFrame:
         """Every annotation row in order (labels, undos, adjudications), with `undone` telling which were taken back."""
-        where, params = ("WHERE a.sentence_id = ?", [sentence_id]) if sentence_id is not None else ("", [])
+        where, params = _filters(("a.sentence_id", sentence_id))
         frame = self._frame(
             f"""SELECT a.*, EXISTS (SELECT 1 FROM annotations u WHERE u.undoes = a.seq) AS undone
-                FROM annotations a {where} ORDER BY a.seq""",
+                FROM annotations a WHERE {where} ORDER BY a.seq""",
             params,
         )
         frame["undone"] = frame["undone"].astype(bool)
@@ -399,10 +422,10 @@ class Store:
 
     def sentences(self, article_id: str | None = None) -> pd.DataFrame:
         """The sentences (of one article, or all) in article order."""
-        where, params = ("WHERE s.article_id = ?", [article_id]) if article_id is not None else ("", [])
+        where, params = _filters(("s.article_id", article_id))
         return self._frame(
             f"""SELECT s.id AS sentence_id, {_CONTEXT_COLUMNS}
-                FROM sentences s JOIN articles ar ON ar.id = s.article_id {where}
+                FROM sentences s JOIN articles ar ON ar.id = s.article_id WHERE {where}
                 ORDER BY ar.rowid, s.start""",
             params,
         )
@@ -432,22 +455,33 @@ class Store:
             result[key] = near[0] if near else ""
         return result
 
-    def unlabelled(self, reviewer: str, *, article_id: str | None = None, limit: int | None = 50) -> pd.DataFrame:
-        """Sentences the reviewer has no current label (nor skip) for, in article order; `limit=None` for all."""
-        where, params = ("AND s.article_id = ?", [article_id]) if article_id is not None else ("", [])
+    def unlabelled(
+        self, reviewer: str, *, article_id: str | None = None, limit: int | None = 50, model_id: str | None = None
+    ) -> pd.DataFrame:
+        """Sentences the reviewer has no current label (nor skip) for, in article order; `limit=None` for all.
+
+        With `model_id`: only sentences that model has a stored prediction for, least sure (smallest margin) first,
+        with its `prediction`, `confidence` and `margin`.
+        """
+        where, params = _filters(("s.article_id", article_id))
+        first = [] if model_id is None else [model_id]
+        if model_id is None:
+            source, columns, order = "articles ar JOIN sentences s ON s.article_id = ar.id", "", "ar.rowid, s.start"
+        else:
+            source = """predictions p JOIN sentences s ON s.id = p.sentence_id AND p.model_id = ?
+                        JOIN articles ar ON ar.id = s.article_id"""
+            columns, order = ", p.label AS prediction, p.confidence, p.margin", "p.margin, s.id"
         return self._frame(
-            f"""SELECT s.id AS sentence_id, {_CONTEXT_COLUMNS}
-                FROM articles ar JOIN sentences s ON s.article_id = ar.id
-                WHERE NOT EXISTS ({_has_label_sql()}) {where}
-                ORDER BY ar.rowid, s.start LIMIT ?""",
-            [reviewer, *params, -1 if limit is None else limit],
+            f"""SELECT s.id AS sentence_id, {_CONTEXT_COLUMNS} {columns} FROM {source}
+                WHERE NOT EXISTS ({_has_label_sql()}) AND {where} ORDER BY {order} LIMIT ?""",
+            [*first, reviewer, *params, -1 if limit is None else limit],
         )
 
     def progress(self, reviewer: str, article_id: str | None = None) -> tuple[int, int]:
         """(sentences the reviewer has labelled or skipped, all sentences), in one article or overall."""
-        where, params = ("WHERE s.article_id = ?", [article_id]) if article_id is not None else ("", [])
+        where, params = _filters(("s.article_id", article_id))
         row = self._one(
-            f"SELECT sum(EXISTS ({_has_label_sql()})), count(*) FROM sentences s {where}", [reviewer, *params]
+            f"SELECT sum(EXISTS ({_has_label_sql()})), count(*) FROM sentences s WHERE {where}", [reviewer, *params]
         )
         return int(row[0] or 0), int(row[1])
 
@@ -466,7 +500,11 @@ class Store:
 
         Label columns come in scheme order, skip last; the final-label column counts what training would use.
         """
-        labels = self.current_labels()
+        labels = self._frame(
+            """SELECT a.reviewer, a.label, ar.outlet_kind FROM latest l JOIN annotations a ON a.seq = l.seq
+               JOIN sentences s ON s.id = l.sentence_id JOIN articles ar ON ar.id = s.article_id
+               WHERE l.action = 'label'"""
+        )
         final = self.final_labels()
         keys = self.scheme.all_keys
         per_label = pd.DataFrame(
@@ -525,10 +563,9 @@ class Store:
 
     def label_records(self, reviewer: str | None = None) -> Iterator[LabelRecord]:
         """Current labels (skips included) and adjudications as label records, ordered by article, offset, reviewer."""
-        where, params = ("a.reviewer = ?", [reviewer]) if reviewer is not None else ("1", [])
+        where, params = _filters(("a.reviewer", reviewer))
         sql = f"""
-            WITH cur AS (SELECT * FROM ({_current_sql("label", where)})
-                         UNION ALL SELECT * FROM ({_current_sql("adjudicate", where)}))
+            WITH cur AS ({_current_sql("label", where)} UNION ALL {_current_sql("adjudicate", where)})
             SELECT cur.*, {_CONTEXT_COLUMNS}
             FROM cur JOIN sentences s ON s.id = cur.sentence_id JOIN articles ar ON ar.id = s.article_id
             ORDER BY s.article_id, s.start, cur.reviewer, cur.action DESC"""
@@ -571,11 +608,16 @@ class Store:
         while batch := list(islice(iterator, BATCH)):
             touched: set[str] = set()
             with self._write() as db:
-                for number, record in enumerate(batch, start=1):
+                for record in batch:
+                    db.execute("SAVEPOINT record")  # a bad record leaves nothing behind, the rest of the batch stays
                     try:
-                        self._import_record(db, record, origin, reviewer, counts, touched)
+                        self._import_record(db, record, origin, reviewer, one := ImportCounts(), touched)
                     except ValueError as error:
+                        db.execute("ROLLBACK TO record")
                         counts.skipped.append(f"record {record.sentence_id or record.text[:40]!r}: {error}")
+                    else:
+                        counts.add(one)
+                    db.execute("RELEASE record")
                 _renumber(db, touched)
         return counts
 
@@ -614,7 +656,7 @@ class Store:
             ).fetchone()
         else:
             known = db.execute(
-                f"SELECT 1 FROM ({_current_sql(action, 'a.sentence_id = ? AND a.reviewer = ?')}) WHERE label = ?",
+                f"SELECT 1 FROM ({_current_sql(action, 'l.sentence_id = ? AND a.reviewer = ?')}) WHERE label = ?",
                 (sentence_id, who, record.label),
             ).fetchone()
         if known:
@@ -665,6 +707,12 @@ class Store:
 
 def _with_id(article: Article) -> Article:
     return Article(**{**article.to_dict(), "id": article_id_for(article.text)})
+
+
+def _filters(*pairs: tuple[str, str | None]) -> tuple[str, list[str]]:
+    """An SQL condition (and its parameters) requiring each column to equal its value, where the value is given."""
+    given = [(column, value) for column, value in pairs if value is not None]
+    return " AND ".join([f"{column} = ?" for column, _ in given] or ["1"]), [value for _, value in given]
 
 
 def _has_label_sql() -> str:

@@ -135,10 +135,17 @@ def press_texts(limit: int) -> list[str]:
     return texts[:limit]
 
 
-def sentences_per_second(splitter: Callable[[str], Spans], texts: list[str]) -> float:
-    began = time.perf_counter()
-    count = sum(len(splitter(text)) for text in texts)
-    return count / (time.perf_counter() - began)
+def sentences_per_second(splitter: Callable[[str], Spans], texts: list[str], budget: float = 10.0) -> float:
+    """Best of up to three timed passes (fewer when a pass is slow), as other work shares the cores."""
+    best, spent = 0.0, 0.0
+    for _ in range(3):
+        began = time.perf_counter()
+        count = sum(len(splitter(text)) for text in texts)
+        took = time.perf_counter() - began
+        best, spent = max(best, count / took), spent + took
+        if spent > budget:
+            break
+    return best
 
 
 def main() -> None:

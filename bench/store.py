@@ -82,6 +82,7 @@ def main() -> None:
         timed("unlabelled('carol', limit=50) (fresh reviewer)", lambda: store.unlabelled("carol", limit=50))
         last_article = sentences["article_id"].iloc[-1]
         timed("unlabelled('ann', article_id=...)", lambda: store.unlabelled("ann", article_id=last_article))
+        timed("current_labels('ann', article_id=...)", lambda: store.current_labels("ann", article_id=last_article))
         timed("current_labels('ann')", lambda: store.current_labels("ann"), repeat=3)
         timed("current_labels() (all reviewers)", lambda: store.current_labels(), repeat=3)
         timed("final_labels()", store.final_labels, repeat=3)

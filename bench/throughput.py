@@ -27,8 +27,8 @@ PATTERNS = ("ptc/*/article*.txt", "polnear/*/text/*.txt", "press_releases/*.json
 SCORE = """
 import json, sys
 from annotator.score import score_paths
-paths, repeat, model, out, jobs, dask = json.load(open(sys.argv[1])), int(sys.argv[2]), *sys.argv[3:7]
-result = score_paths(paths * repeat, model, out, jobs=int(jobs), dask=dask or None, progress=False)
+paths, repeat, model, out, jobs, dask, cues = json.load(open(sys.argv[1])), int(sys.argv[2]), *sys.argv[3:8]
+result = score_paths(paths * repeat, model, out, jobs=int(jobs), dask=dask or None, cues=cues == "cues", progress=False)
 print(json.dumps({"articles": result.articles, "sentences": result.sentences, "failures": result.failures,
                   "seconds": result.seconds}))
 """
@@ -36,10 +36,11 @@ print(json.dumps({"articles": result.articles, "sentences": result.sentences, "f
 SPLIT = """
 import json, sys, time
 from annotator import read, segment
+from annotator.records import Article
 started = time.perf_counter()
 articles = sentences = 0
 for item in read.iter_articles(json.load(open(sys.argv[1])) * int(sys.argv[2])):
-    if isinstance(item, read.Article):
+    if isinstance(item, Article):
         articles += 1
         sentences += len(segment.split_article(item))
 print(json.dumps({"articles": articles, "sentences": sentences, "failures": 0,
@@ -54,9 +55,8 @@ def corpus_paths() -> list[str]:
 def train_default_model(folder: Path) -> Path:
     """A model trained on the shipped label files (seed and starter sets), saved in `folder`."""
     from annotator import features, model, training
-    from annotator.config import labels_dir
 
-    files = [path for path in [labels_dir() / "seed.jsonl", *sorted(labels_dir().glob("starter*.jsonl"))] if path.exists()]
+    files = training.shipped_label_files()
     frame = features.context_frame(training.training_frame(label_files=files))
     path = folder / "model.joblib"
     model.save(model.train(frame), path, card={"training_data": {"files": [f.name for f in files], "sentences": len(frame)}})
@@ -97,6 +97,7 @@ def stage_times(paths: list[str], model_path: Path, folder: Path) -> dict[str, f
     import pandas as pd
 
     from annotator import features, model, read, score, segment, writers
+    from annotator.records import Article
 
     pipeline = model.load(model_path)
     times: dict[str, float] = {}
@@ -107,7 +108,7 @@ def stage_times(paths: list[str], model_path: Path, folder: Path) -> dict[str, f
         times[name] = time.perf_counter() - started
         return value
 
-    articles = timed("read", lambda: [a for a in read.iter_articles(paths) if isinstance(a, read.Article)])
+    articles = timed("read", lambda: [a for a in read.iter_articles(paths) if isinstance(a, Article)])
     split = timed("split", lambda: [segment.split_article(a) for a in articles])
     frames = timed("features", lambda: [features.article_frame(a, s) for a, s in zip(articles, split) if s])
     inputs = pd.concat(frames, ignore_index=True)
@@ -115,7 +116,8 @@ def stage_times(paths: list[str], model_path: Path, folder: Path) -> dict[str, f
     predicted = timed("predict", lambda: pd.concat([model.predict(pipeline, s) for s in slices], ignore_index=True))
     timed("explain (cues)", lambda: [model.explain(pipeline, s, top=score.CUES) for s in slices])
     records = inputs[["text", "outlet_kind"]].join(predicted[["label", "confidence"]])
-    timed("write JSONL", lambda: writers.open_writer(folder / "stages.jsonl", {c: "str" for c in records}).write(records))
+    with writers.open_writer(folder / "stages.jsonl", {column: "str" for column in records}) as writer:
+        timed("write JSONL", lambda: writer.write(records))
     times["sentences"] = len(inputs)
     return times
 
@@ -138,16 +140,20 @@ def main() -> None:
         scale_listing = folder / "scale.json"
         scale_listing.write_text(json.dumps(paths[: options.scale_articles]))
         out = str(folder / "out.jsonl")
+
+        def score(listing: Path, repeat: int, jobs: int, dask: str = "", cues: str = "") -> dict:
+            return run_measured(SCORE, str(listing), str(repeat), str(model_path), out, str(jobs), dask, cues)
+
         runs = [
             ("read + split only (floor)", run_measured(SPLIT, str(listing), "1")),
-            ("score, jobs 1", run_measured(SCORE, str(listing), "1", str(model_path), out, "1", "")),
-            ("score, jobs 2", run_measured(SCORE, str(listing), "1", str(model_path), out, "2", "")),
+            ("score, jobs 1", score(listing, 1, 1)),
+            ("score, jobs 1, with cues", score(listing, 1, 1, cues="cues")),
+            ("score, jobs 2", score(listing, 1, 2)),
         ]
         if not options.no_dask:
-            runs.append(("score, dask local (2 workers)", run_measured(SCORE, str(listing), "1", str(model_path), out, "2", "local")))
+            runs.append(("score, dask local (2 workers)", score(listing, 1, 2, "local")))
         for repeat in (1, 4, 16):
-            runs.append((f"score, jobs 1, {options.scale_articles} files x{repeat}",
-                         run_measured(SCORE, str(scale_listing), str(repeat), str(model_path), out, "1", "")))
+            runs.append((f"score, jobs 1, {options.scale_articles} files x{repeat}", score(scale_listing, repeat, 1)))
         stages = stage_times(paths, model_path, folder)
 
     print(f"\n{len(paths)} input files from {CORPUS}\n")

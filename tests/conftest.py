@@ -15,3 +15,26 @@ def shared_dir() -> Path:
     if not SHARED_DIR.is_dir():
         pytest.skip(f"{SHARED_DIR} is not there")
     return SHARED_DIR
+
+
+REPO_DIR = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="session")
+def label_files() -> list[Path]:
+    """The shipped label files: the seed article's labels and the authored starter set."""
+    from annotator.training import shipped_label_files
+
+    files = shipped_label_files()
+    assert [f.name for f in files] == ["seed.jsonl", "starter.jsonl"]
+    return files
+
+
+@pytest.fixture(scope="session")
+def trained_model(tmp_path_factory, label_files) -> Path:
+    """A real model trained once per test session on the shipped labels, saved with its card."""
+    from annotator import training
+
+    path = tmp_path_factory.mktemp("model") / "model.joblib"
+    training.fit(training.training_frame(label_files=label_files), path, folds=2)
+    return path

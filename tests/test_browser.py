@@ -96,25 +96,40 @@ def marked(page) -> str:
     return page.locator(".ann-context mark").inner_text()
 
 
-def test_label_by_hotkey_and_button_then_undo(server, page) -> None:
-    url, db = server
-    scheme = load_scheme()
+def settle(page) -> None:
+    """Wait until the app's script run is over, so a key press reaches a page that is drawn and listening."""
+    page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').wait_for(timeout=15000)
+
+
+def sign_in(page, url: str, name: str) -> None:
     page.goto(url)
     reviewer = page.get_by_role("textbox", name="Reviewer")
-    reviewer.fill("ann")
+    reviewer.fill(name)
     reviewer.press("Enter")
     page.locator(".ann-context mark").wait_for(timeout=15000)
     page.get_by_role("heading", name="Label").click()  # move focus out of the text field
+    settle(page)
+
+
+def changed(page, previous: str) -> str:
+    """Wait until another sentence is marked; return it."""
+    page.wait_for_function(
+        "previous => document.querySelector('.ann-context mark')?.innerText !== previous", arg=previous
+    )
+    settle(page)
+    return marked(page)
+
+
+def test_label_by_hotkey_and_button_then_undo(server, page) -> None:
+    url, db = server
+    scheme = load_scheme()
+    sign_in(page, url, "ann")
     shown = [marked(page)]
     for key in (scheme.labels[0].hotkey, scheme.labels[1].hotkey):
         page.keyboard.press(key)
-        page.wait_for_function(
-            "previous => document.querySelector('.ann-context mark')?.innerText !== previous", arg=shown[-1]
-        )
-        shown.append(marked(page))
+        shown.append(changed(page, shown[-1]))
     page.get_by_role("button", name=scheme.labels[2].name).click()
-    page.wait_for_function("previous => document.querySelector('.ann-context mark')?.innerText !== previous",
-                           arg=shown[-1])
+    changed(page, shown[-1])
     page.keyboard.press("u")
     page.wait_for_function("expected => document.querySelector('.ann-context mark')?.innerText === expected",
                            arg=shown[2])
@@ -128,12 +143,8 @@ def test_label_by_hotkey_and_button_then_undo(server, page) -> None:
 
 def test_hostile_article_text_shows_as_text_and_runs_nothing(server, page) -> None:
     url, _ = server
-    page.goto(url)
-    reviewer = page.get_by_role("textbox", name="Reviewer")
-    reviewer.fill("eve")
-    reviewer.press("Enter")
+    sign_in(page, url, "eve")
     context = page.locator(".ann-context")
-    context.wait_for(timeout=15000)
     assert "<script>alert(1)</script>" in context.inner_text()
     assert "<img src=x onerror=alert(1)>" in context.inner_text()
     assert page.locator(".ann-context img, .ann-context script").count() == 0

@@ -114,7 +114,7 @@ def test_evaluate_refuses_a_tampered_model(trained_model: Path, tmp_path: Path):
     copy.write_bytes(trained_model.read_bytes() + b"\0")
     (tmp_path / "m.joblib.card.json").write_text(Path(f"{trained_model}.card.json").read_text())
     result = run("evaluate", "--model", copy, SEED_LABELS, ok=False)
-    assert result.exit_code == 1 and "hash" in result.output.lower()
+    assert result.exit_code == 1 and "sha256" in result.output
 
 
 def test_score_exit_codes(trained_model: Path, tmp_path: Path):

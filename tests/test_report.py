@@ -26,7 +26,7 @@ def test_hostile_text_appears_escaped_never_as_tags(tmp_path: Path, trained_mode
     article = {"title": '<script>alert("t")</script>', "outlet": '"><b>outlet', "url": "javascript:alert(1)", "text": HOSTILE}
     (folder / "hostile.jsonl").write_text(json.dumps(article) + "\n", encoding="utf-8")
     out = tmp_path / "report.html"
-    score.score_paths([folder], trained_model, tmp_path / "out.jsonl", html=out, jobs=1, progress=False)
+    score.score_paths([folder], trained_model, tmp_path / "out.jsonl", html=out, jobs=1, cues=True, progress=False)
     page = out.read_text(encoding="utf-8")
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert "&lt;img src=x onerror=alert(1)&gt;" in page

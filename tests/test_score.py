@@ -137,9 +137,9 @@ def test_a_huge_article_is_predicted_in_slices_with_the_same_result(tmp_path: Pa
     text = " ".join(f"The committee met on day {n} and the minister said the plan holds." for n in range(60))
     (tmp_path / "in").mkdir()
     (tmp_path / "in" / "long.txt").write_text(text, encoding="utf-8")
-    score.score_paths([tmp_path / "in"], trained_model, tmp_path / "whole.jsonl", jobs=1, progress=False)
+    score.score_paths([tmp_path / "in"], trained_model, tmp_path / "whole.jsonl", jobs=1, cues=True, progress=False)
     monkeypatch.setattr(score, "PREDICT_ROWS", 7)
-    score.score_paths([tmp_path / "in"], trained_model, tmp_path / "sliced.jsonl", jobs=1, progress=False)
+    score.score_paths([tmp_path / "in"], trained_model, tmp_path / "sliced.jsonl", jobs=1, cues=True, progress=False)
     assert (tmp_path / "whole.jsonl").read_bytes() == (tmp_path / "sliced.jsonl").read_bytes()
     assert len(read_output(tmp_path / "sliced.jsonl")) == 60
 
@@ -228,7 +228,7 @@ def test_unknown_format_is_a_value_error(tmp_path: Path, trained_model: Path):
 def test_score_article_gives_cues_and_probabilities(trained_model: Path):
     article = Article(id="a1", text=ARTICLES[1]["text"], title=ARTICLES[1]["title"], outlet=ARTICLES[1]["outlet"])
     frame = score.score_article(article, model.load(trained_model))
-    assert list(frame.columns) == list(score.record_schema())
+    assert list(frame.columns) == list(score.record_schema(cues=True))
     assert len(frame) >= 5 and frame["cues"].str.len().gt(0).any()
     assert all(article.text[r.start:r.end] == r.text for r in frame.itertuples())
 

@@ -203,8 +203,27 @@ def test_predictions_save_and_load_with_derived_margin(store):
     assert loaded.loc[ids[0], "margin"] == pytest.approx(0.5)
     assert loaded.loc[ids[1], "confidence"] == pytest.approx(0.5)
     assert loaded.loc[ids[1], columns[2]] == pytest.approx(0.3)
+    store.annotate(ids[0], SKIP, "ann")
+    assert store.unlabelled("ann", model_id="m1")["sentence_id"].tolist() == [ids[1]]
+    assert store.unlabelled("bob", model_id="m1")["margin"].tolist() == pytest.approx([0.2, 0.5])
     assert store.save_predictions(frame.iloc[:1], "m1") == 1
     assert len(store.predictions("m1")) == 1 and store.predictions("other").empty
+
+
+def test_stats_of_an_empty_store_have_every_label(tmp_path):
+    with Store(tmp_path / "empty.db") as store:
+        tables = store.stats()
+        assert tables["per_label"]["current"].sum() == 0 and list(tables["per_label"]["label"]) == SCHEME.all_keys
+        assert list(tables["per_reviewer"].columns) == ["reviewer", *SCHEME.all_keys, "total"]
+        assert store.counts()["articles"] == 0
+
+
+def test_current_labels_of_one_article(store):
+    for sid in sentence_ids(store):
+        store.annotate(sid, FIRST, "ann")
+    one = store.current_labels("ann", article_id="art-two")
+    assert list(one["sentence_id"]) == sentence_ids(store, "art-two")
+    assert len(store.current_labels(article_id="art-one")) == len(sentence_ids(store, "art-one"))
 
 
 def test_stats_and_counts(store):
@@ -255,3 +274,31 @@ def test_import_reports_records_that_contradict_the_stored_text(store):
     counts = store.import_label_records([wrong])
     assert counts.annotations_new == 0 and "does not match article art-one" in counts.skipped[0]
 
+
+
+def test_importing_the_article_after_its_labels_replaces_the_pieced_together_text(tmp_path):
+    article = ARTICLES[0]
+    with Store(tmp_path / "full.db") as full:
+        full.add_articles([article])
+        full.annotate(sentence_ids(full)[1], SECOND, "ann")
+        records = list(full.label_records())
+        expected = full.sentences(article.id)[["idx", "start", "text"]].values.tolist()
+    with Store(tmp_path / "labels_first.db") as store:
+        store.import_label_records(records)
+        assert store.article(article.id).text.strip() == records[0].text
+        counts = store.add_articles([article])
+        assert (counts.articles_known, counts.sentences_known, counts.skipped) == (1, 1, [])
+        assert store.article(article.id).text == article.text
+        assert store.sentences(article.id)[["idx", "start", "text"]].values.tolist() == expected
+        assert list(store.current_labels("ann")["label"]) == [SECOND]
+
+
+def test_a_bad_record_leaves_nothing_behind(tmp_path):
+    good = LabelRecord(text="Fine words.", label=FIRST, article_id="new", start=0, reviewer="ann")
+    clash = LabelRecord(text="Other words", label=FIRST, article_id="new", start=0, reviewer="ann")
+    lone = LabelRecord(text="Alone here.", label=SECOND, article_id="other", reviewer="ann", meta={"suggestion": "?"})
+    with Store(tmp_path / "s.db") as store:
+        counts = store.import_label_records([good, clash, lone])
+        assert (counts.articles_new, counts.sentences_new, counts.annotations_new) == (1, 1, 1)
+        assert len(counts.skipped) == 2 and "unknown label '?'" in counts.skipped[1]
+        assert list(store.articles()["id"]) == ["new"]

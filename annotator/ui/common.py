@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from annotator import config, model, queue, score, training
+from annotator import config, queue
 from annotator.scheme import Scheme, load_scheme
 from annotator.store import Store
 
@@ -43,6 +43,8 @@ def store() -> Store:
 
 @st.cache_resource(show_spinner=False, max_entries=4)
 def _model(path: str, mtime_ns: int, size: int) -> LoadedModel:
+    from annotator import model  # scikit-learn loads with the first model, not with the app
+
     return LoadedModel(Path(path), model.load(path), model.read_card(path), queue.model_id(path))
 
 
@@ -55,26 +57,33 @@ def current_model() -> LoadedModel | None:
     return _model(str(path), stat.st_mtime_ns, stat.st_size)
 
 
-@st.cache_data(show_spinner=False, ttl=10)
-def _article_titles(path: str) -> dict[str, str]:
+@st.cache_data(show_spinner=False, max_entries=8)
+def _article_titles(path: str, count: int) -> dict[str, str]:
     frame = _store(path).articles()
-    return {aid: f"{title or '(untitled)'} · {outlet or 'unknown outlet'} ({count})"
-            for aid, title, outlet, count in zip(frame["id"], frame["title"], frame["outlet"], frame["sentences"])}
+    return {aid: f"{title or '(untitled)'} · {outlet or 'unknown outlet'} ({n})"
+            for aid, title, outlet, n in zip(frame["id"], frame["title"], frame["outlet"], frame["sentences"])}
 
 
 def article_titles(store: Store) -> dict[str, str]:
-    """Article id -> "title · outlet (sentences)", in the order added; refreshed every few seconds."""
-    return _article_titles(str(store.path))
+    """Article id -> "title · outlet (sentences)", in the order added; read again when articles are added."""
+    return _article_titles(str(store.path), queue.article_count(store))
 
 
-def articles_changed() -> None:
-    """Forget cached article lists after an import, so the new articles show at once."""
-    _article_titles.clear()
+@st.cache_data(show_spinner=False, max_entries=4)
+def _ranking(path: str, model_id: str, predicted: int) -> list[str]:
+    return queue.ranking(_store(path), model_id)
+
+
+def ranking(store: Store, model_id: str) -> list[str]:
+    """The model's least-sure-first order of all predicted sentences, read once per model and prediction count."""
+    return _ranking(str(store.path), model_id, queue.predicted_count(store, model_id))
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
 def scored_article(model_id: str, article_id: str) -> pd.DataFrame:
     """An article's sentences as the current model scores them (label, confidence, p_*, cues), cached per model."""
+    from annotator import score
+
     loaded = current_model()
     if loaded is None or loaded.id != model_id:
         return pd.DataFrame()
@@ -130,6 +139,8 @@ class TrainingJob:
         self.thread.start()
 
     def _run(self, db: Path, out: Path) -> None:
+        from annotator import training
+
         try:
             with Store(db) as own:
                 frame = training.training_frame(store=own)

@@ -76,7 +76,6 @@ def _store_correction(article: Article, sentence_id: str, reviewer: str, predict
         return
     store = common.store()
     store.add_articles([article])
-    common.articles_changed()
     store.annotate(sentence_id, label, reviewer, suggestion=predicted, suggestion_confidence=confidence,
                    origin="highlight")
     st.toast(f"Stored: {common.scheme().get(label).name}")

@@ -41,7 +41,6 @@ def render() -> None:
 
 def _add(store, articles: list[Article], problems: list[str]) -> None:
     counts = store.add_articles(articles)
-    common.articles_changed()
     st.success(
         f"Articles: {counts.articles_new} new, {counts.articles_known} already known · "
         f"sentences: {counts.sentences_new} new, {counts.sentences_known} already known"

@@ -78,15 +78,17 @@ def _current(store: Store, reviewer: str, settings: queue.QueueSettings) -> str 
             pending.pop(0)
         if pending:
             return pending[0]
+        ranked = None
         if settings.mode == queue.USEFUL:
             _fill_predictions(store)
-        pending.extend(queue.next_batch(store, reviewer, settings))
+            ranked = common.ranking(store, settings.model_id)
+        pending.extend(queue.next_batch(store, reviewer, settings, ranked=ranked))
     return pending[0] if pending else None
 
 
 def _fill_predictions(store: Store) -> None:
     loaded = common.current_model()
-    if loaded is None or not queue.unpredicted_article_ids(store, loaded.id):
+    if loaded is None or not queue.unpredicted_count(store, loaded.id):
         return
     bar = st.progress(0.0, text="Predicting the unlabelled sentences once for this model ...")
     queue.fill_predictions(store, loaded.path, progress=lambda fraction, message: bar.progress(fraction, text=message))
@@ -96,25 +98,16 @@ def _fill_predictions(store: Store) -> None:
 def _progress(store: Store, reviewer: str, settings: queue.QueueSettings) -> None:
     scopes = [("this article", settings.article_id)] if settings.article_id else []
     for scope, article_id in [*scopes, ("all articles", None)]:
-        done, total = store.progress(reviewer, article_id)
+        done, total = queue.progress(store, reviewer, article_id)
         st.progress(done / total if total else 0.0, text=f"{reviewer}, {scope}: {done} of {total} sentences labelled")
 
 
 def _show(store: Store, reviewer: str, sentence_id: str, loaded: common.LoadedModel | None) -> None:
     scheme = common.scheme()
     sentence = store.sentence(sentence_id)
-    kind = sentence["outlet_kind"] or "unknown"
-    st.subheader(sentence["title"] or "(untitled article)")
-    st.caption(f"Outlet: {sentence['outlet'] or '(unknown)'} · kind: {kind}")
     text = store.article(sentence["article_id"]).text
-    st.html(context_html(text, sentence, scheme.skip.colour))
     suggestion = _suggestion(loaded, sentence) if loaded else None
-    if suggestion:
-        cues = f" · cues: {suggestion.cues}" if suggestion.cues else ""
-        st.caption(
-            f"Model suggests **{scheme.get(suggestion.label).name}** ({suggestion.confidence:.0%}){cues}. "
-            "Enter accepts it."
-        )
+    st.html(heading_html(sentence) + context_html(text, sentence) + (_suggestion_html(suggestion) if suggestion else ""))
     columns = st.columns(len(scheme.labels) + 1)
     for column, label in zip(columns, (*scheme.labels, scheme.skip)):
         column.button(
@@ -137,7 +130,25 @@ def _show(store: Store, reviewer: str, sentence_id: str, loaded: common.LoadedMo
         )
 
 
-def context_html(text: str, sentence: dict, colour: str) -> str:
+def heading_html(sentence: dict) -> str:
+    """The article's title, outlet and outlet kind, escaped (titles and outlets come from untrusted input)."""
+    return (
+        f'<h3 class="ann-title" style="margin:0.5rem 0 0.25rem">{html.escape(sentence["title"] or "(untitled article)")}</h3>'
+        f'<p class="ann-outlet" style="color:#666;margin:0 0 0.5rem">Outlet: {html.escape(sentence["outlet"] or "(unknown)")}'
+        f' · kind: {html.escape(sentence["outlet_kind"] or "unknown")}</p>'
+    )
+
+
+def _suggestion_html(suggestion: Suggestion) -> str:
+    name = common.scheme().get(suggestion.label).name
+    cues = f" · cues: {html.escape(suggestion.cues)}" if suggestion.cues else ""
+    return (
+        f'<p class="ann-suggestion" style="margin:0.5rem 0 0">Model suggests <b>{html.escape(name)}</b> '
+        f"({suggestion.confidence:.0%}){cues}. Enter accepts it.</p>"
+    )
+
+
+def context_html(text: str, sentence: dict) -> str:
     """The sentence highlighted inside its paragraph, with the sentences before and after it; all text escaped."""
     start, end = int(sentence["start"]), int(sentence["end"])
     first = text.rfind("\n", 0, start) + 1
@@ -155,7 +166,7 @@ def context_html(text: str, sentence: dict, colour: str) -> str:
         '<div class="ann-context" style="white-space:pre-wrap;overflow-wrap:anywhere;line-height:1.6;'
         'font-size:1.05rem;padding:0.75rem 1rem;border-left:3px solid #ccc;background:#fafafa">'
         f"{html.escape(text[first:start])}"
-        f'<mark style="background:#fff3a8;border-bottom:2px solid {html.escape(colour)};padding:0.1em 0">'
+        '<mark style="background:#fff3a8;border-bottom:2px solid #555;padding:0.1em 0">'
         f"{html.escape(text[start:end])}</mark>{html.escape(text[end:last])}</div>"
     )
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 
 from annotator.ui import common
@@ -39,30 +38,22 @@ def render() -> None:
 
 def _metrics(metrics: dict, names: dict[str, str]) -> None:
     """Headline numbers, per-label scores and the confusion matrix of the card's cross-validation."""
+    from annotator.evaluate import Evaluation
+
     if not metrics:
         st.caption("The card holds no cross-validation metrics.")
         return
-    scalars = {key: value for key, value in metrics.items() if isinstance(value, (int, float))}
-    for column, (key, value) in zip(st.columns(max(len(scalars), 1)), scalars.items()):
-        column.metric(key.replace("_", " "), f"{value:.3f}" if isinstance(value, float) else value)
-    per_label = metrics.get("per_label")
-    if isinstance(per_label, dict) and per_label:
-        st.dataframe(pd.DataFrame(per_label).T.rename(index=names))
-    matrix = confusion_frame(metrics, names)
-    if matrix is not None:
-        st.markdown("**Confusion matrix** (rows: true label, columns: predicted)")
-        st.bar_chart(matrix.reset_index(names="true").melt("true", var_name="predicted", value_name="sentences"),
-                     x="true", y="sentences", color="predicted", stack=True)
-        st.dataframe(matrix)
-
-
-def confusion_frame(metrics: dict, names: dict[str, str]) -> pd.DataFrame | None:
-    """The card's confusion matrix as a frame (true label rows, predicted columns), or None when it has none."""
-    found = metrics.get("confusion_matrix")
-    if found is None:
-        return None
-    labels = [names.get(key, key) for key in metrics.get("labels", list(names)[: len(found)])]
-    return pd.DataFrame(found, index=labels, columns=labels)
+    found = Evaluation.from_dict(metrics)
+    headline = {"macro-F1": found.macro_f1, "accuracy": found.accuracy, **found.calibration}
+    st.caption(f"Grouped by article, {found.folds} folds, {found.n} sentences.")
+    for column, (key, value) in zip(st.columns(len(headline)), headline.items()):
+        column.metric(key.replace("_", " "), f"{value:.3f}")
+    st.dataframe(found.per_class.rename(index=names))
+    matrix = found.confusion.rename(index=names, columns=names)
+    st.markdown("**Confusion matrix** (rows: true label; bars split by predicted label)")
+    long = matrix.rename_axis(index="true", columns="predicted").stack().rename("sentences").reset_index()
+    st.bar_chart(long, x="true", y="sentences", color="predicted", stack=True)
+    st.dataframe(matrix)
 
 
 if __name__ == "__main__":  # run as a page by st.navigation

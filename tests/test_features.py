@@ -1,0 +1,138 @@
+"""Features: tokens, lexicon phrases, n-grams, the model input frames (context and outlet kind)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from annotator import features, lexicons
+from annotator.records import Article, Sentence
+from annotator.segment import split_sentences
+
+
+def _tokens(text: str) -> list[str]:
+    found = features.tokenize([text])
+    return found.vocab[found.codes].tolist()
+
+
+def test_tokens_are_normalised_and_every_text_opens_with_start():
+    assert _tokens("He said: “We’ll pay 1,250 rubles”") == [
+        features.START, "he", "said", '"', "we", "ll", "pay", "0", "000", "rubles", '"'
+    ]
+
+
+def test_texts_keep_their_own_tokens_even_when_empty_or_holding_the_separator():
+    found = features.tokenize(["One two.", "", "three\x01four", "five"])
+    assert found.n_docs == 4
+    per_doc = [found.vocab[found.codes[found.doc == d]].tolist()[1:] for d in range(4)]
+    assert per_doc == [["one", "two"], [], ["three", "four"], ["five"]]
+    assert features.tokenize([]).n_docs == 0
+
+
+def test_phrases_match_within_a_sentence_and_anchors_hold_the_start():
+    matcher = features.PhraseMatcher({"cue": ["according to", "said"], "continuation": ["^he"]})
+    texts = ["According to the mayor, he left.", "He said so.", "It was according", "to plan."]
+    hits = pd.DataFrame(matcher.match(features.tokenize(texts)).toarray(), columns=matcher.entry_names)
+    assert hits['cue: "according to"'].tolist() == [1, 0, 0, 0]  # not across the two last texts
+    assert hits['continuation: "^he"'].tolist() == [0, 1, 0, 0]  # "he" mid-sentence does not count
+    assert hits['cue: "said"'].tolist() == [0, 1, 0, 0]
+
+
+def test_shipped_lexicons_are_clean_data_files():
+    found = lexicons.load_all()
+    assert {"cue", "role", "state_media", "hedge", "narrative"} <= set(found)
+    for name, phrases in found.items():
+        assert phrases, name
+        assert all(phrase == phrase.lower().strip() and not phrase.startswith("#") for phrase in phrases)
+
+
+def test_default_lexicons_add_the_registry_state_media_outlets():
+    assert "sputnik" in features.default_lexicons()["state_media"]
+
+
+def test_context_frame_orders_neighbours_by_offset_within_each_article():
+    frame = pd.DataFrame(
+        {
+            "text": ["B", "A", "C", "X", "lone"],
+            "article_id": ["a1", "a1", "a1", "a2", ""],
+            "start": [10, 0, 20, 0, None],
+            "outlet_kind": ["official"] * 5,
+        }
+    )
+    out = features.context_frame(frame)
+    assert out["prev_text"].tolist() == ["A", "", "B", "", ""]
+    assert out["next_text"].tolist() == ["C", "B", "", "", ""]
+    assert out.index.equals(frame.index)
+
+
+def test_a_sentence_labelled_twice_is_not_its_own_neighbour():
+    frame = pd.DataFrame({"text": ["A", "B", "B"], "article_id": ["a"] * 3, "start": [0, 5, 5], "outlet_kind": ["official"] * 3})
+    out = features.context_frame(frame)
+    assert out["prev_text"].tolist() == ["", "A", "A"]
+    assert out["next_text"].tolist() == ["B", "", ""]
+
+
+def test_context_frame_looks_up_missing_outlet_kinds_and_keeps_given_ones():
+    frame = pd.DataFrame(
+        {"text": ["x", "y", "z"], "outlet": ["TASS", "Some Blog", "TASS"], "url": ["", "", ""],
+         "outlet_kind": ["", "", "official"]}
+    )
+    assert features.context_frame(frame)["outlet_kind"].tolist() == ["state_media", "independent", "official"]
+    assert features.context_frame(frame.drop(columns=["outlet_kind"]))["outlet_kind"].tolist()[0] == "state_media"
+
+
+def test_article_frame_gives_model_input_for_a_new_article():
+    text = "Peskov said the talks had stalled. The talks resume on Monday. Rain fell."
+    article = Article(id="a1", text=text, outlet="RT", url="https://www.rt.com/news/1")
+    sentences = split_sentences(article.id, text)
+    frame = features.article_frame(article, sentences)
+    assert frame["text"].tolist() == [s.text for s in sentences]
+    assert frame["prev_text"].tolist() == ["", *frame["text"].tolist()[:-1]]
+    assert frame["next_text"].tolist() == [*frame["text"].tolist()[1:], ""]
+    assert set(frame["outlet_kind"]) == {"state_media"}
+    assert set(features.MODEL_COLUMNS) <= set(frame.columns)
+
+
+def test_articles_frame_of_several_articles_keeps_them_apart():
+    one = Article(id="a", text="x")
+    two = Article(id="b", text="y")
+    frame = features.articles_frame([
+        (one, [Sentence("s1", "a", 0, 0, 1, "First."), Sentence("s2", "a", 1, 2, 3, "Second.")]),
+        (two, [Sentence("s3", "b", 0, 0, 1, "Third.")]),
+    ])
+    assert frame["prev_text"].tolist() == ["", "First.", ""]
+    assert frame["next_text"].tolist() == ["Second.", "", ""]
+
+
+def _batch(texts: list[str], parse: features.Parse | None = None) -> tuple[features.Parse, features.Batch]:
+    frame = pd.DataFrame({"text": texts, "prev_text": "", "next_text": "", "outlet_kind": "independent"})
+    parse = parse or features.Parse(lexicons={"cue": ["said"]}).fit(frame)
+    return parse, parse.transform(frame)
+
+
+def test_word_ngrams_name_sentence_openings_and_skip_rare_terms():
+    parse, batch = _batch(["He said yes.", "He said no.", "She left."])
+    words = features.WordNgrams(ngram_range=(1, 2), min_df=2).fit(batch)
+    names = set(words.get_feature_names_out())
+    assert {"word: he", "word: said", "word: he said", "start: he"} <= names
+    assert "word: yes" not in names and "word: she" not in names
+    matrix = words.transform(batch)
+    assert np.allclose(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel(), [1, 1, 0])  # l2 rows; nothing known
+
+
+def test_char_ngrams_reach_unseen_words_and_do_not_depend_on_the_batch():
+    parse, batch = _batch(["The Kremlin said.", "Kremlin aides said."])
+    chars = features.CharNgrams(ngram_range=(2, 4), min_df=1).fit(batch)
+    _, new = _batch(["Kremlinology grows.", "Other words."], parse)
+    _, alone = _batch(["Kremlinology grows."], parse)
+    together = chars.transform(new)
+    assert together[0].nnz > 0  # shares ' kr', 'kre', ... with "kremlin"
+    assert np.allclose(together[0].toarray(), chars.transform(alone).toarray())
+    assert 'char: " kre"' in set(chars.get_feature_names_out())
+
+
+def test_parse_refuses_a_frame_without_the_model_columns():
+    parse, _ = _batch(["x"])
+    with pytest.raises(ValueError, match="context_frame"):
+        parse.transform(pd.DataFrame({"text": ["x"]}))

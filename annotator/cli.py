@@ -251,7 +251,7 @@ def evaluate_(
 
     with clean_errors():
         pipeline = model.load(model_path or config.default_model())
-        frame = features.context_frame(training.training_frame(label_files=[file]))
+        frame = training.training_frame(label_files=[file])
         result = evaluate.evaluate(pipeline, frame)
     typer.echo(result.table())
     if json_out:

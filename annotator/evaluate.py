@@ -155,14 +155,15 @@ def cross_validate(
     gold = rows["label"].astype(str).to_numpy()
     proba = np.zeros((len(rows), len(labels)))
     rng = np.random.default_rng(seed)
-    for train, test in grouped_folds(rows, folds, seed=seed):
-        if train_size is not None and train_size < len(train):
-            train = np.sort(rng.choice(train, size=train_size, replace=False))
-        estimator = make() if make else model.build_pipeline(**(params or {}))
-        estimator.fit(rows.iloc[train], gold[train])
-        found = estimator.predict_proba(rows.iloc[test])
-        for column, label in enumerate(estimator.classes_):
-            proba[test, labels.index(label)] = found[:, column]
+    with model.single_threaded():
+        for train, test in grouped_folds(rows, folds, seed=seed):
+            if train_size is not None and train_size < len(train):
+                train = np.sort(rng.choice(train, size=train_size, replace=False))
+            estimator = make() if make else model.build_pipeline(**(params or {}))
+            estimator.fit(rows.iloc[train], gold[train])
+            found = estimator.predict_proba(rows.iloc[test])
+            for column, label in enumerate(estimator.classes_):
+                proba[test, labels.index(label)] = found[:, column]
     predicted = np.asarray(labels, dtype=object)[proba.argmax(axis=1)]
     return score(gold, predicted, proba, folds=folds)
 

@@ -180,16 +180,17 @@ def phrase_tokens(phrase: str) -> tuple[str, ...]:
 
 
 def _ngram_keys(ids: np.ndarray, doc: np.ndarray, n: int, base: int) -> tuple[np.ndarray, np.ndarray]:
-    """Positions and integer keys of the n-grams of `ids` (base-`base` numbers) that lie in one text and hold no -1."""
+    """Positions and keys of the n-grams of `ids` that lie in one text and hold no -1: the ids as digits of a
+    base-`base` number, modulo 2**64 (exact while base**n < 2**64; beyond, a hash with negligible collisions)."""
     m = len(ids) - n + 1
     if m <= 0:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.uint64)
     ok = doc[:m] == doc[n - 1 : n - 1 + m]
-    key = np.zeros(m, dtype=np.int64)
+    key = np.zeros(m, dtype=np.uint64)
     for j in range(n):
         part = ids[j : j + m]
         ok &= part >= 0
-        key = key * base + part
+        key = key * np.uint64(base) + part.astype(np.uint64)
     where = np.flatnonzero(ok)
     return where, key[where]
 
@@ -225,7 +226,7 @@ class PhraseMatcher:
         self.tables: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         for n in sorted({len(tokens) for tokens in distinct}):
             of_n = [tokens for tokens in distinct if len(tokens) == n]
-            keys = np.array([_key(self.words.get_indexer(list(tokens)), base) for tokens in of_n], dtype=np.int64)
+            keys = np.array([_key(self.words.get_indexer(list(tokens)), base) for tokens in of_n], dtype=np.uint64)
             order = np.argsort(keys)
             self.tables[n] = (keys[order], np.array([phrase_of[t] for t in of_n], dtype=np.int64)[order])
         self.base = base
@@ -252,9 +253,10 @@ class PhraseMatcher:
 
 
 def _key(ids: np.ndarray, base: int) -> int:
+    """The key `_ngram_keys` gives the word ids of one phrase."""
     key = 0
     for i in ids:
-        key = key * base + int(i)
+        key = (key * base + int(i)) % 2**64
     return key
 
 
@@ -279,7 +281,7 @@ class Batch:
 
     tokens: Tokens
     entries: sp.csr_matrix  # distinct texts x lexicon entries: occurrences
-    flags: np.ndarray  # distinct texts x (lexicons..., quote): 0/1
+    flags: np.ndarray  # distinct texts x `flag_names`: 0/1
     text: np.ndarray
     prev: np.ndarray
     next: np.ndarray
@@ -323,7 +325,7 @@ class Parse(BaseEstimator, TransformerMixin):
         tokens = tokenize(distinct.tolist())
         entries = self.matcher_.match(tokens)
         lexicon_counts = (entries @ self.matcher_.to_lexicons).toarray()
-        quote = np.bincount(tokens.doc[tokens.vocab[tokens.codes] == QUOTE], minlength=tokens.n_docs)
+        quote = np.bincount(tokens.doc[np.isin(tokens.codes, np.flatnonzero(tokens.vocab == QUOTE))], minlength=tokens.n_docs)
         flags = np.column_stack([lexicon_counts, quote]) > 0
         names = [*self.lexicons_, "quote"]
         both = [flags[:, names.index(a)] & flags[:, names.index(b)] for a, b in self.pairs_]
@@ -356,10 +358,6 @@ def _idf(counts: sp.csr_matrix) -> np.ndarray:
     return np.log((1 + counts.shape[0]) / (1 + df)) + 1.0
 
 
-def _training_docs(batch: Batch) -> np.ndarray:
-    return np.unique(batch.text)
-
-
 class WordNgrams(BaseEstimator, TransformerMixin):
     """Word n-grams of the sentence (TF-IDF, l2-normalised); n-grams that open a sentence read 'start: he'."""
 
@@ -374,7 +372,7 @@ class WordNgrams(BaseEstimator, TransformerMixin):
         if not 1 <= lo <= hi <= 3:
             raise ValueError(f"ngram_range must lie within (1, 3), got {self.ngram_range}")
         train = np.zeros(tokens.n_docs, dtype=bool)
-        train[_training_docs(batch)] = True
+        train[batch.text] = True
         seen = train[tokens.doc] & (tokens.vocab[tokens.codes] != START)
         df = np.bincount(np.unique(tokens.codes[seen] * (tokens.n_docs + 1) + tokens.doc[seen]) // (tokens.n_docs + 1), minlength=len(tokens.vocab))
         self.vocabulary_ = pd.Index(np.sort(tokens.vocab[df >= self.min_df]).astype(str))
@@ -384,10 +382,13 @@ class WordNgrams(BaseEstimator, TransformerMixin):
         for n in range(max(lo, 2), hi + 1):
             where, key = _ngram_keys(ids, tokens.doc, n, base)
             inside = train[tokens.doc[where]]
-            per_doc = np.unique(np.stack([key[inside], tokens.doc[where][inside]]), axis=1)
-            keys, df_n = np.unique(per_doc[0], return_counts=True)
+            key, doc = key[inside], tokens.doc[where][inside]
+            order = np.lexsort((doc, key))
+            key, doc = key[order], doc[order]
+            first_in_doc = np.ones(len(key), dtype=bool)
+            first_in_doc[1:] = (key[1:] != key[:-1]) | (doc[1:] != doc[:-1])
+            keys, df_n = np.unique(key[first_in_doc], return_counts=True)
             self.ngrams_[n] = keys[df_n >= self.min_df]
-        self.idf_ = np.ones(self._n_features())
         self.idf_ = _idf(self._counts(batch))
         self.names_ = self._names()
         return self
@@ -397,9 +398,6 @@ class WordNgrams(BaseEstimator, TransformerMixin):
         ids = self.vocabulary_.get_indexer(tokens.vocab.astype(str))
         ids[tokens.vocab == START] = len(self.vocabulary_)
         return ids[tokens.codes] if len(tokens.codes) else tokens.codes
-
-    def _n_features(self) -> int:
-        return len(self.vocabulary_) * (self.ngram_range[0] == 1) + sum(len(keys) for keys in self.ngrams_.values())
 
     def _counts(self, batch: Batch) -> sp.csr_matrix:
         tokens = batch.tokens

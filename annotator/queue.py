@@ -30,7 +30,10 @@ _LABELLED_BY = """SELECT 1 FROM annotations n WHERE n.reviewer = ? AND n.sentenc
 
 @dataclass(frozen=True)
 class QueueSettings:
-    """How to draw a batch: `mode` is ORDER (one article, or all, in order) or USEFUL (least sure first)."""
+    """How to draw a batch: `mode` is ORDER (one article, or all, in order) or USEFUL (least sure first, all articles).
+
+    `random_share` applies to USEFUL, `overlap_share` to both; `size` is the batch length.
+    """
 
     mode: str = ORDER
     article_id: str | None = None
@@ -45,13 +48,15 @@ class QueueSettings:
             raise ValueError(f"unknown queue mode {self.mode!r}; use one of {', '.join(MODES)}")
         if self.mode == USEFUL and not self.model_id:
             raise ValueError("the 'most useful next' queue needs a model")
+        if self.mode == USEFUL and self.article_id:
+            raise ValueError("the 'most useful next' queue ranks every article; pick an article in article order")
         for name in ("random_share", "overlap_share"):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ValueError(f"{name} must be between 0 and 1, got {getattr(self, name)}")
 
 
-def _ids(store: Store, sql: str, params: list) -> list[str]:
-    """The first column of a read-only query on the store's connection."""
+def _column(store: Store, sql: str, params: list) -> list[str]:
+    """The first column of a read-only query on the store's connection (queries the Store has no method for)."""
     frame = store._frame(sql, params)
     return frame.iloc[:, 0].tolist() if len(frame) else []
 
@@ -62,26 +67,26 @@ def _article_filter(article_id: str | None) -> tuple[str, list]:
 
 def labelled_ids(store: Store, reviewer: str) -> set[str]:
     """The sentences the reviewer has a live label (or skip) on."""
-    return set(_ids(store, _LIVE_LABELS + " AND n.reviewer = ?", [reviewer]))
+    return set(_column(store, _LIVE_LABELS + " AND n.reviewer = ?", [reviewer]))
 
 
 def progress(store: Store, reviewer: str, article_id: str | None = None) -> tuple[int, int]:
     """(sentences the reviewer labelled or skipped, all sentences), like `Store.progress` but fast on a big store."""
     if article_id:
         return store.progress(reviewer, article_id)
-    done = _ids(store, f"SELECT count(DISTINCT sentence_id) FROM ({_LIVE_LABELS} AND n.reviewer = ?)", [reviewer])
-    return int(done[0]), int(_ids(store, "SELECT count(*) FROM sentences", [])[0])
+    done = _column(store, f"SELECT count(DISTINCT sentence_id) FROM ({_LIVE_LABELS} AND n.reviewer = ?)", [reviewer])
+    return int(done[0]), int(_column(store, "SELECT count(*) FROM sentences", [])[0])
 
 
 def ranking(store: Store, model_id: str) -> list[str]:
     """Every sentence the model has a cached prediction for, smallest margin (least sure) first."""
-    return _ids(store, "SELECT sentence_id FROM predictions WHERE model_id = ? ORDER BY margin, sentence_id", [model_id])
+    return _column(store, "SELECT sentence_id FROM predictions WHERE model_id = ? ORDER BY margin, sentence_id", [model_id])
 
 
 def overlap_ids(store: Store, reviewer: str, article_id: str | None = None) -> list[str]:
     """Sentences another reviewer has a live label on and this reviewer has none: the pool for overlap."""
     where, params = _article_filter(article_id)
-    return _ids(
+    return _column(
         store,
         f"""SELECT DISTINCT s.id FROM ({_LIVE_LABELS} AND n.reviewer != ?) o JOIN sentences s ON s.id = o.sentence_id
             WHERE NOT EXISTS ({_LABELLED_BY}) {where} ORDER BY s.id""",
@@ -91,7 +96,7 @@ def overlap_ids(store: Store, reviewer: str, article_id: str | None = None) -> l
 
 def random_unlabelled(store: Store, reviewer: str, count: int, rng: random.Random, exclude: set[str]) -> list[str]:
     """Up to `count` unlabelled sentences drawn uniformly by rowid (cheap on a big store; seeded by `rng`)."""
-    top = int(_ids(store, "SELECT coalesce(max(rowid), 0) FROM sentences", [])[0])
+    top = int(_column(store, "SELECT coalesce(max(rowid), 0) FROM sentences", [])[0])
     if not top or count <= 0:
         return []
     labelled = labelled_ids(store, reviewer) | exclude
@@ -111,8 +116,8 @@ def random_unlabelled(store: Store, reviewer: str, count: int, rng: random.Rando
 
 def is_labelled(store: Store, reviewer: str, sentence_id: str) -> bool:
     """Whether the reviewer has a live label (or skip) on the sentence."""
-    return bool(_ids(store, f"SELECT 1 FROM sentences s WHERE s.id = ? AND EXISTS ({_LABELLED_BY})",
-                     [sentence_id, reviewer]))
+    sql = f"SELECT 1 FROM sentences s WHERE s.id = ? AND EXISTS ({_LABELLED_BY})"
+    return bool(_column(store, sql, [sentence_id, reviewer]))
 
 
 def next_batch(store: Store, reviewer: str, settings: QueueSettings, *, ranked: list[str] | None = None) -> list[str]:
@@ -135,12 +140,13 @@ def next_batch(store: Store, reviewer: str, settings: QueueSettings, *, ranked: 
     else:
         labelled = labelled_ids(store, reviewer)
         wanted = round(size * settings.random_share)
+        target = max(size - len(chosen) - wanted, 0)
         main = []
         for sid in ranking(store, settings.model_id) if ranked is None else ranked:
+            if len(main) >= target:
+                break
             if sid not in labelled and sid not in chosen:
                 main.append(sid)
-                if len(main) == size - len(chosen) - wanted:
-                    break
         chosen += random_unlabelled(store, reviewer, wanted, rng, set(chosen) | set(main))
         if len(main) + len(chosen) < size:  # sentences without a cached prediction yet still get their turn
             more = store.unlabelled(reviewer, limit=2 * size)["sentence_id"].tolist()
@@ -166,22 +172,23 @@ def model_id(path: str | Path) -> str:
 
 
 def article_count(store: Store) -> int:
-    return int(_ids(store, "SELECT count(*) FROM articles", [])[0])
+    """How many articles the store holds (cheap: a cache key for article lists)."""
+    return int(_column(store, "SELECT count(*) FROM articles", [])[0])
 
 
 def predicted_count(store: Store, model_id: str) -> int:
     """How many sentences have a cached prediction from this model."""
-    return int(_ids(store, "SELECT count(*) FROM predictions WHERE model_id = ?", [model_id])[0])
+    return int(_column(store, "SELECT count(*) FROM predictions WHERE model_id = ?", [model_id])[0])
 
 
 def unpredicted_count(store: Store, model_id: str) -> int:
     """How many sentences have no cached prediction from this model (a cheap check before `fill_predictions`)."""
-    return int(_ids(store, "SELECT count(*) FROM sentences", [])[0]) - predicted_count(store, model_id)
+    return int(_column(store, "SELECT count(*) FROM sentences", [])[0]) - predicted_count(store, model_id)
 
 
 def unpredicted_article_ids(store: Store, model_id: str) -> list[str]:
     """Articles with at least one sentence that has no cached prediction from this model."""
-    return _ids(
+    return _column(
         store,
         """SELECT DISTINCT s.article_id FROM sentences s
            WHERE NOT EXISTS (SELECT 1 FROM predictions p WHERE p.sentence_id = s.id AND p.model_id = ?)""",
@@ -190,10 +197,11 @@ def unpredicted_article_ids(store: Store, model_id: str) -> list[str]:
 
 
 def fill_predictions(
-    store: Store, model_path: str | Path, *, progress: Callable[[float, str], None] | None = None
+    store: Store, model_path: str | Path, *, on_progress: Callable[[float, str], None] | None = None
 ) -> int:
     """Predict every sentence the model has not scored yet and cache the results in the store; return how many."""
     from annotator import model, score
+
     ident = model_id(model_path)
     todo = unpredicted_article_ids(store, ident)
     if not todo:
@@ -204,8 +212,9 @@ def fill_predictions(
         articles = [store.article(aid) for aid in todo[first : first + SCORE_ARTICLES]]
         scored, _ = score.score_chunk(model_path=str(model_path), digest=digest, cues=False, items=articles)
         frames.append(scored)
-        if progress:
-            progress(min(1.0, (first + SCORE_ARTICLES) / len(todo)), f"predicted {first + len(articles)} of {len(todo)} articles")
+        if on_progress:
+            done = first + len(articles)
+            on_progress(done / len(todo), f"predicted the sentences of {done} of {len(todo)} articles")
     new = sum(len(frame) for frame in frames[1:])
     columns = ["sentence_id", *store.scheme.prob_columns()]
     store.save_predictions(pd.concat([frame[columns] for frame in frames if len(frame)], ignore_index=True), ident)

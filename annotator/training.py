@@ -31,7 +31,7 @@ def read_label_files(paths: Iterable[str | Path]) -> pd.DataFrame:
 
 
 def training_frame(store=None, label_files: Iterable[str | Path] | None = None) -> pd.DataFrame:
-    """The labelled sentences to train on, skips dropped, one row per sentence.
+    """The labelled sentences to train on, with the model's context columns, skips dropped, one per sentence.
 
     With `label_files`, exactly those files. Otherwise the shipped label files plus the store's final labels
     (adjudicated, or agreed by every reviewer); a sentence in both counts once, with the store's label.
@@ -43,9 +43,10 @@ def training_frame(store=None, label_files: Iterable[str | Path] | None = None) 
         if store is not None:
             frames.append(_store_frame(store))
         frame = pd.concat(frames, ignore_index=True)
-    frame = frame[frame["label"] != load_scheme().skip.key]
     key = frame["sentence_id"].where(frame["sentence_id"].astype(bool), frame["text"])
-    return frame[~key.duplicated(keep="last")].reset_index(drop=True)
+    frame = features.context_frame(frame[~key.duplicated(keep="last")])
+    # Context first, skips after: a sentence's neighbour is the sentence beside it, even a skipped dateline.
+    return frame[frame["label"] != load_scheme().skip.key].reset_index(drop=True)
 
 
 def _store_frame(store) -> pd.DataFrame:
@@ -68,7 +69,6 @@ def data_hash(frame: pd.DataFrame) -> str:
 def fit(frame: pd.DataFrame, out: str | Path, *, folds: int = 5, progress: Progress | None = None) -> dict:
     """Cross-validate (grouped by article), train on everything, save the model and its card; return the card."""
     report = progress or (lambda fraction, message: None)
-    frame = features.context_frame(frame)
     report(0.05, f"cross-validating on {len(frame)} sentences ({folds} folds, grouped by article)")
     evaluation = evaluate.cross_validate(frame, folds=folds)
     report(0.7, "training on all labels")

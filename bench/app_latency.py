@@ -2,9 +2,11 @@
 
 Builds a temp store of synthetic articles (made-up text, no corpus), trains a small model on the shipped labels,
 then clicks through the Label page and prints the median and p95 per click for each queue, plus the one-off costs
-(import, first prediction of every sentence). Target: median < 150 ms.
+(import, first prediction of every sentence). Target: median < 150 ms. Each queue is clicked back to back and
+again with a reviewer's reading time before each click (the model's suggestions for the next sentences are
+prefetched in the background meanwhile).
 
-    .venv/bin/python bench/app_latency.py [--sentences 50000] [--clicks 120]
+    .venv/bin/python bench/app_latency.py [--sentences 50000] [--clicks 120] [--think 1.0]
 """
 
 from __future__ import annotations
@@ -21,10 +23,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from annotator import training  # noqa: E402
-from annotator.records import Article  # noqa: E402
-from annotator.scheme import load_scheme  # noqa: E402
-from annotator.store import Store  # noqa: E402
+from annotator import training
+from annotator.records import Article
+from annotator.scheme import load_scheme
+from annotator.store import Store
 
 SUBJECTS = ["The minister", "A spokesperson", "The agency", "Local residents", "The army", "Analysts", "The mayor",
             "State television", "The ministry", "Witnesses", "The governor", "Officials", "The committee"]
@@ -50,11 +52,14 @@ def synthetic_articles(sentences: int, per_article: int = 20, seed: int = 0) -> 
     return articles
 
 
-def clicks(at, label_keys: list[str], count: int) -> list[float]:
-    """Milliseconds per click: the label is stored and the next sentence drawn (one script run)."""
+def clicks(at, label_keys: list[str], count: int, think: float = 0.0) -> list[float]:
+    """Milliseconds per click: the label is stored and the next sentence drawn (one script run).
+
+    `think` seconds pass before each click, as a reviewer reads; background prefetching uses them."""
     timings = []
     rng = random.Random(1)
     for _ in range(count):
+        time.sleep(think)
         button = at.button(key=f"label-{rng.choice(label_keys)}")
         started = time.perf_counter()
         button.click().run()
@@ -67,13 +72,14 @@ def clicks(at, label_keys: list[str], count: int) -> list[float]:
 def describe(name: str, timings: list[float]) -> str:
     ordered = sorted(timings)
     p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
-    return f"{name:<34} median {statistics.median(ordered):7.1f} ms   p95 {p95:7.1f} ms   ({len(ordered)} clicks)"
+    return f"{name:<52} median {statistics.median(ordered):7.1f} ms   p95 {p95:7.1f} ms   ({len(ordered)} clicks)"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sentences", type=int, default=50_000)
     parser.add_argument("--clicks", type=int, default=120)
+    parser.add_argument("--think", type=float, default=1.0, help="seconds a reviewer reads before each click")
     args = parser.parse_args()
     from streamlit.testing.v1 import AppTest
 
@@ -101,7 +107,9 @@ def main() -> None:
             print(f"first switch to '{name}' (predicts all {args.sentences} sentences once): "
                   f"{time.perf_counter() - started:.1f} s")
         clicks(at, keys, 5)  # warm the caches
-        results.append(describe(name, clicks(at, keys, args.clicks)))
+        results.append(describe(f"{name}, back to back", clicks(at, keys, args.clicks)))
+        if args.think:
+            results.append(describe(f"{name}, {args.think:g} s to read", clicks(at, keys, args.clicks, args.think)))
     print("\n".join(results))
 
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
+import random
+import shutil
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from annotator import model, queue, training
+from annotator import queue, training
 from annotator.config import REPO_DIR
 from annotator.records import Article
 from annotator.scheme import load_scheme
@@ -145,6 +148,26 @@ def test_import_page_adds_a_pasted_article_at_once(db) -> None:
         assert articles.loc["Second story", "outlet_kind"] == "state_media"
 
 
+def test_import_page_reads_uploaded_files_and_reports_problems(db) -> None:
+    at = start()
+    at.switch_page("annotator/ui/import_page.py").run()
+    lines = [
+        json.dumps({"text": "Officials met on Tuesday. The meeting ended early.", "title": "One", "outlet": "TASS"}),
+        "{not json",
+        json.dumps({"text": "Rain fell all day.", "title": "Two"}),
+    ]
+    at.file_uploader[0].set_value([
+        ("batch.jsonl", "\n".join(lines).encode(), "application/json"),
+        ("note.txt", b"A short note. It has two sentences.", "text/plain"),
+    ])
+    at.button(key="import_files").click().run()
+    assert not at.exception, at.exception
+    assert "Articles: 3 new" in at.success[0].value and "sentences: 5 new" in at.success[0].value
+    assert len(at.warning) == 1 and "batch.jsonl:2" in at.warning[0].value
+    with Store(db) as store:
+        assert set(store.articles()["title"]) >= {"One", "Two"}
+
+
 def test_highlight_page_tints_sentences_and_stores_a_correction(db, model_path, monkeypatch) -> None:
     monkeypatch.setenv("ANNOTATOR_MODEL", str(model_path))
     at = start()
@@ -215,3 +238,31 @@ def test_overlap_share_setting_reaches_the_label_queue(db) -> None:
     assert at.session_state["queue_key"][1].overlap_share == 0.5
     at.switch_page("annotator/ui/agreement_page.py").run()
     assert at.slider(key="overlap_slider").value == 0.5  # kept while on other pages
+
+
+@pytest.mark.slow
+def test_train_now_trains_in_the_background_and_shows_the_new_metrics(db, tmp_path, monkeypatch) -> None:
+    from annotator import formats
+    from annotator.ui import common
+
+    labels = tmp_path / "labels"
+    labels.mkdir()
+    for name in ("scheme.toml", "sources.csv"):
+        shutil.copy(REPO_DIR / "labels" / name, labels / name)
+    records = [record for path in training.shipped_label_files() for record in formats.read_labels(path)]
+    rng = random.Random(0)
+    small = [r for key in SCHEME.keys for r in rng.sample([r for r in records if r.label == key], 12)]
+    formats.write_labels(small, labels / training.SHIPPED_LABEL_FILES[0])
+    monkeypatch.setenv("ANNOTATOR_LABELS", str(labels))
+    out = tmp_path / "trained" / "model.joblib"
+    monkeypatch.setenv("ANNOTATOR_MODEL", str(out))
+    at = start()
+    at.switch_page("annotator/ui/model_page.py").run()
+    next(button for button in at.button if button.label == "Train now").click().run()
+    job = common.training_job(str(db), str(out))
+    job.thread.join(timeout=60)
+    assert job.error is None and out.exists()
+    at.run()
+    assert not at.exception, at.exception
+    assert "New model trained" in at.success[0].value
+    assert {"macro-F1", "accuracy"} <= {metric.label for metric in at.metric}

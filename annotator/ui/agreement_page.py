@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import streamlit as st
 
 from annotator import agreement
@@ -20,7 +22,7 @@ def render() -> None:
         return
     alpha = agreement.krippendorff_alpha(labels)
     left, right = st.columns(2)
-    left.metric("Krippendorff's alpha (nominal)", "–" if alpha != alpha else f"{alpha:.3f}")
+    left.metric("Krippendorff's alpha (nominal)", "–" if math.isnan(alpha) else f"{alpha:.3f}")
     right.metric("Sentences with ≥2 reviewers", len(shared))
     st.subheader("Cohen's kappa per pair")
     st.dataframe(agreement.pairwise_kappa(labels), hide_index=True)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,7 +16,14 @@ from annotator.scheme import Scheme, load_scheme
 from annotator.store import Store
 
 HISTORY = 10  # labels a reviewer can undo, newest last
+SCORED_ARTICLES = 256  # scored articles kept in memory for the model's suggestions
 OVERLAP_SHARE = "overlap_share"  # session key: share of each queue batch drawn from other reviewers' sentences
+
+
+# Scoring for suggestions runs on one background thread, shared by sessions; results are kept per model and article.
+_SCORER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="annotator-score")
+_SCORED: OrderedDict[tuple[str, str, str], Future] = OrderedDict()
+_SCORED_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -54,7 +63,11 @@ def current_model() -> LoadedModel | None:
     if not path.is_file():
         return None
     stat = path.stat()
-    return _model(str(path), stat.st_mtime_ns, stat.st_size)
+    try:
+        return _model(str(path), stat.st_mtime_ns, stat.st_size)
+    except ValueError as error:  # ModelLoadError: changed file, other scikit-learn, other scheme
+        st.warning(f"The model is not used: {error}")
+        return None
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -79,15 +92,31 @@ def ranking(store: Store, model_id: str) -> list[str]:
     return _ranking(str(store.path), model_id, queue.predicted_count(store, model_id))
 
 
-@st.cache_data(show_spinner=False, max_entries=256)
-def scored_article(model_id: str, article_id: str) -> pd.DataFrame:
-    """An article's sentences as the current model scores them (label, confidence, p_*, cues), cached per model."""
+def scored_article(store: Store, loaded: LoadedModel, article_id: str) -> pd.DataFrame:
+    """An article's sentences as the model scores them (label, confidence, p_*, cues); cached, maybe prefetched."""
+    return _scoring(store, loaded, article_id).result()
+
+
+def prefetch(store: Store, loaded: LoadedModel, article_ids: list[str]) -> None:
+    """Score these articles in the background, so the next sentences' suggestions are ready when they are shown."""
+    for article_id in article_ids:
+        _scoring(store, loaded, article_id)
+
+
+def _scoring(store: Store, loaded: LoadedModel, article_id: str) -> Future:
+    key = (str(store.path), loaded.id, article_id)
+    with _SCORED_LOCK:
+        future = _SCORED.pop(key, None) or _SCORER.submit(_score, store, loaded, article_id)
+        _SCORED[key] = future
+        while len(_SCORED) > SCORED_ARTICLES:
+            _SCORED.popitem(last=False)
+    return future
+
+
+def _score(store: Store, loaded: LoadedModel, article_id: str) -> pd.DataFrame:
     from annotator import score
 
-    loaded = current_model()
-    if loaded is None or loaded.id != model_id:
-        return pd.DataFrame()
-    return score.score_article(store().article(article_id), loaded.pipeline)
+    return score.score_article(store.article(article_id), loaded.pipeline)
 
 
 @st.cache_data(show_spinner=False)
@@ -113,10 +142,6 @@ def reviewer() -> str | None:
         st.info("Enter your name under **Reviewer** in the sidebar to start.")
         return None
     return name
-
-
-def percent(value: float) -> str:
-    return "–" if pd.isna(value) else f"{value:.0%}"
 
 
 @dataclass
@@ -145,7 +170,7 @@ class TrainingJob:
             with Store(db) as own:
                 frame = training.training_frame(store=own)
             self.card = training.fit(frame, out, progress=self._report)
-        except Exception as error:  # shown to the reviewer; the app goes on with the old model
+        except Exception as error:  # noqa: BLE001 - shown to the reviewer; the app goes on with the old model
             self.error = f"{type(error).__name__}: {error}"
 
     def _report(self, fraction: float, message: str) -> None:

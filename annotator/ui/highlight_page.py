@@ -28,12 +28,18 @@ def render() -> None:
     article: Article | None = st.session_state.get(ARTICLE)
     if article is None:
         return
-    scored = score.score_article(article, loaded.pipeline)
+    scored = _scored(loaded.id, article)
     st.html(
         f"<style>{report.STYLE}</style><div class='ann-report'>{report.legend_html(common.scheme())}"
         f"<div class='ann-text'>{report.highlight_html(article.text, scored, common.scheme())}</div></div>"
     )
     _corrections(article, scored)
+
+
+@st.cache_data(show_spinner="Scoring ...", max_entries=16)
+def _scored(model_id: str, article: Article) -> pd.DataFrame:
+    """The article scored by the current model (cached per model and article, so each correction is instant)."""
+    return score.score_article(article, common.current_model().pipeline)
 
 
 def _article(text: str, title: str, outlet: str, upload) -> Article | None:

@@ -18,7 +18,7 @@ def render() -> None:
         files = st.file_uploader(
             "Article files (.txt, .html, .jsonl, .csv)", type=UPLOAD_TYPES, accept_multiple_files=True
         )
-        uploaded = st.form_submit_button("Import files")
+        uploaded = st.form_submit_button("Import files", key="import_files")
     with st.form("paste", clear_on_submit=True):
         title = st.text_input("Title", key="import_title")
         outlet = st.text_input("Outlet", key="import_outlet", help="Its kind (state media, official, independent) comes from the registry.")
@@ -28,9 +28,17 @@ def render() -> None:
     if uploaded and files:
         articles, problems = [], []
         for file in files:
-            for item in read.articles_from_upload(file.name, file.getvalue()):
-                (articles if isinstance(item, Article) else problems).append(item)
-        _add(store, articles, [str(problem) for problem in problems])
+            try:
+                items = read.articles_from_upload(file.name, file.getvalue())
+            except ValueError as error:  # a file that cannot be read at all: say so, import the others
+                problems.append(str(error))
+                continue
+            for item in items:
+                if isinstance(item, Article):
+                    articles.append(item)
+                else:
+                    problems.append(f"{item.source}: {item.reason}")
+        _add(store, articles, problems)
     if pasted:
         if not text.strip():
             st.error("Paste the article text first.")

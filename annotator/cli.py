@@ -179,6 +179,25 @@ def adjudicate(
 
 
 @app.command()
+def agreement(db: DbOption = None) -> None:
+    """Agreement between reviewers on the sentences several of them labelled: Cohen's kappa per pair,
+    Krippendorff's alpha, per-label agreement, and the disagreements left to adjudicate.
+
+    Example: annotator agreement --db labels/annotations.db
+    """
+    from annotator import agreement as agree
+
+    with open_store(db) as store:
+        labels = store.current_labels()
+    typer.echo(f"Krippendorff's alpha (nominal): {agree.krippendorff_alpha(labels):.3f}")
+    for name, table in (("Cohen's kappa per pair", agree.pairwise_kappa(labels)),
+                        ("per-label agreement", agree.per_label_agreement(labels)),
+                        ("disagreements", agree.disagreements(labels))):
+        typer.echo(f"\n{name}")
+        echo_frame(table)
+
+
+@app.command()
 def stats(
     files: Annotated[Optional[list[Path]], typer.Argument(help="Label files; without them, the store.")] = None,
     db: DbOption = None,
@@ -353,9 +372,12 @@ def app_(
     argv = [
         sys.executable, "-m", "streamlit", "run", str(config.REPO_DIR / "app.py"),
         "--server.address", address, "--server.port", str(port), "--server.headless", "true",
-        "--browser.gatherUsageStats", "false",
+        "--browser.gatherUsageStats", "false", "--runner.magicEnabled", "false",
+        "--server.fileWatcherType", "none", "--logger.level", "warning",
     ]
-    raise typer.Exit(subprocess.call(argv, env=env))
+    typer.echo(f"annotator app on http://{address}:{port}  (store {env['ANNOTATOR_DB']}; Ctrl+C stops it)")
+    # From the repo root, so Streamlit also reads .streamlit/config.toml.
+    raise typer.Exit(subprocess.call(argv, env=env, cwd=config.REPO_DIR))
 
 
 @app.command()

@@ -9,8 +9,10 @@ text in Python and are several times slower. The model input is a frame with the
 from __future__ import annotations
 
 import re
+import weakref
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -117,7 +119,9 @@ def articles_frame(items: Iterable[tuple[Article, Sequence[Sentence]]]) -> pd.Da
         columns["end"] += [sentence.end for sentence in ordered]
         columns["outlet"] += [article.outlet] * len(text)
         columns["url"] += [article.url] * len(text)
-    return pd.DataFrame({"text": texts, "prev_text": prevs, "next_text": nexts, "outlet_kind": kinds, **columns})
+    # Plain object columns: pandas' Arrow-backed string dtype costs more to build and to read back row by row.
+    frame = pd.DataFrame({"text": texts, "prev_text": prevs, "next_text": nexts, "outlet_kind": kinds, **columns}, dtype=object)
+    return frame.astype({"start": np.int64, "end": np.int64})
 
 
 def article_frame(article: Article, sentences: Sequence[Sentence]) -> pd.DataFrame:
@@ -144,18 +148,14 @@ class Tokens:
 
 def tokenize(texts: Sequence[str]) -> Tokens:
     """Tokenise all texts at once: split the joined text on whitespace, then split and normalise only the
-    distinct pieces with the token regex (a few thousand, not a few hundred thousand)."""
+    distinct pieces with the token regex (a few thousand, not a few hundred thousand; most seen in earlier batches)."""
     texts = [text.replace(_SEP, " ") for text in texts] if any(_SEP in text for text in texts) else list(texts)
     if not texts:
         empty = np.zeros(0, dtype=np.int64)
         return Tokens(codes=empty, doc=empty, vocab=np.array([START], dtype=object), n_docs=0)
     pieces, distinct = pd.factorize(np.array((_SEP + " " + f" {_SEP} ".join(texts)).split(), dtype=object), sort=False)
-    # Most pieces are one plain word: lower-case them; split the rest (punctuation, digits, quotes) with the regex.
-    parts = [
-        (piece.lower(),) if piece.isalpha() else tuple(_normal(token) for token in _TOKEN.findall(piece))
-        for piece in distinct.tolist()
-    ]
-    lengths = np.array([len(part) for part in parts], dtype=np.int64)
+    parts = list(map(_piece_tokens, distinct.tolist()))
+    lengths = np.fromiter(map(len, parts), dtype=np.int64, count=len(parts))
     flat, vocab_array = pd.factorize(np.array([token for part in parts for token in part], dtype=object), sort=False)
     first = np.cumsum(lengths) - lengths
     # token j of the output is flat[first[piece] + (its rank within its piece)]
@@ -166,6 +166,13 @@ def tokenize(texts: Sequence[str]) -> Tokens:
     vocab_array = np.asarray(vocab_array, dtype=object)
     doc = np.cumsum(codes == int(np.flatnonzero(vocab_array == START)[0])) - 1
     return Tokens(codes=codes, doc=doc, vocab=vocab_array, n_docs=len(texts))
+
+
+@lru_cache(maxsize=1 << 18)
+def _piece_tokens(piece: str) -> tuple[str, ...]:
+    """The tokens of one whitespace-free piece: most are one plain word, lower-cased; the rest (punctuation,
+    digits, quotes) are split with the regex. Cached: a batch's pieces were mostly seen in earlier batches."""
+    return (piece.lower(),) if piece.isalpha() else tuple(_normal(token) for token in _TOKEN.findall(piece))
 
 
 def _normal(token: str) -> str:
@@ -320,7 +327,7 @@ class Parse(BaseEstimator, TransformerMixin):
         if missing:
             raise ValueError(f"model input lacks the column(s) {', '.join(missing)}; build it with features.context_frame")
         n = len(X)
-        stacked = pd.concat([X["text"], X["prev_text"], X["next_text"]], ignore_index=True).fillna("").astype(str)
+        stacked = np.concatenate([_strings(X["text"]), _strings(X["prev_text"]), _strings(X["next_text"])])
         which, distinct = pd.factorize(stacked, sort=False)
         tokens = tokenize(distinct.tolist())
         entries = self.matcher_.match(tokens)
@@ -337,15 +344,29 @@ class Parse(BaseEstimator, TransformerMixin):
             text=which[:n],
             prev=which[n : 2 * n],
             next=which[2 * n :],
-            outlet_kind=X["outlet_kind"].fillna("").astype(str).to_numpy(),
+            outlet_kind=_strings(X["outlet_kind"]),
             entry_names=self.matcher_.entry_names,
             flag_names=self.flag_names_,
         )
 
 
+def _strings(column: pd.Series) -> np.ndarray:
+    """A column as an object array of str, missing values as "" (as `.fillna("").astype(str)`, without pandas'
+    Arrow-backed string dtype, which is slower to build and to factorise)."""
+    values = column.to_numpy(dtype=object, na_value="")
+    if len(values) and pd.api.types.infer_dtype(values, skipna=False) != "string":
+        values = np.array([str(value) for value in values], dtype=object)
+    return values
+
+
 def _tfidf(counts: sp.csr_matrix, idf: np.ndarray, sublinear: bool) -> sp.csr_matrix:
-    """TF-IDF weights, rows scaled to unit length, computed in place (`counts` is a fresh matrix)."""
+    """TF-IDF weights, rows scaled to unit length, computed in place (`counts` is a fresh matrix).
+
+    Indices are sorted first, so a row's sums run in the same order whatever batch it came in, and its
+    weights (and so its probabilities and explanations) are the same to the last bit.
+    """
     counts = counts.tocsr()
+    counts.sort_indices()
     if sublinear:
         np.log(counts.data, out=counts.data)
         counts.data += 1.0
@@ -470,6 +491,11 @@ def _char_gram_keys(words: Sequence[str], lo: int, hi: int) -> tuple[np.ndarray,
     return (*(np.concatenate(part) for part in zip(*found)), padded)
 
 
+# Per fitted CharNgrams, the n-gram columns of every word it has seen in this process (at most _GRAMS_KEPT words).
+_GRAMS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_GRAMS_KEPT = 1 << 18
+
+
 class CharNgrams(BaseEstimator, TransformerMixin):
     """Character n-grams inside words, padded by a space at each end like scikit-learn's 'char_wb' (TF-IDF, l2).
 
@@ -483,6 +509,7 @@ class CharNgrams(BaseEstimator, TransformerMixin):
         self.sublinear_tf = sublinear_tf
 
     def fit(self, batch: Batch, y=None) -> CharNgrams:
+        _GRAMS.pop(self, None)
         words = batch.tokens.vocab.astype(str)
         owner, keys, offset, size, padded = _char_gram_keys(words, *self.ngram_range)
         table, first, column = np.unique(keys, return_index=True, return_inverse=True)
@@ -502,12 +529,27 @@ class CharNgrams(BaseEstimator, TransformerMixin):
         return counts[batch.text]
 
     def transform(self, batch: Batch) -> sp.csr_matrix:
-        words = batch.tokens.vocab.astype(str)
-        owner, keys, _, _, _ = _char_gram_keys(words, *self.ngram_range)
-        found = _lookup(keys, self.table_)
-        hit = found >= 0
-        grams = _count_matrix(owner[hit], found[hit], (len(words), len(self.table_)))
-        return _tfidf(self._word_counts(batch) @ grams, self.idf_, self.sublinear_tf)
+        return _tfidf(self._word_counts(batch) @ self._grams(batch.tokens.vocab.tolist()), self.idf_, self.sublinear_tf)
+
+    def _grams(self, words: list[str]) -> sp.csr_matrix:
+        """Words x fitted n-grams: how often each n-gram occurs in each word. Each word's n-gram columns are
+        remembered (per fitted model, in this process), so only words new to the process are hashed."""
+        known = _GRAMS.setdefault(self, {})
+        if len(known) > _GRAMS_KEPT:
+            known.clear()
+        new = [word for word in words if word not in known]
+        if new:
+            owner, keys, _, _, _ = _char_gram_keys(new, *self.ngram_range)
+            found = _lookup(keys, self.table_)
+            hit = np.flatnonzero(found >= 0)
+            hit = hit[np.argsort(owner[hit], kind="stable")]
+            bounds = np.searchsorted(owner[hit], np.arange(len(new) + 1))
+            columns = found[hit]
+            known.update((word, columns[bounds[i] : bounds[i + 1]]) for i, word in enumerate(new))
+        per_word = [known[word] for word in words]
+        lengths = np.fromiter(map(len, per_word), dtype=np.int64, count=len(per_word))
+        columns = np.concatenate(per_word) if per_word else np.zeros(0, dtype=np.int64)
+        return _count_matrix(np.repeat(np.arange(len(words)), lengths), columns, (len(words), len(self.table_)))
 
     def get_feature_names_out(self, input_features=None) -> np.ndarray:
         return self.names_

@@ -106,6 +106,16 @@ def test_undo_takes_back_the_last_label_and_shows_it_again(db) -> None:
     assert dict(zip(labels(db)["sentence_id"], labels(db)["label"])) == {ids[0]: FIRST, ids[1]: THIRD}
 
 
+def test_the_end_of_the_queue_is_said_and_undo_still_works(db) -> None:
+    at = start()
+    for _ in range(4):
+        at.button(key=f"label-{SCHEME.skip.key}").click().run()
+    assert "Nothing left" in at.success[0].value
+    assert "4 of 4" in at.get("progress")[0].proto.text
+    at.button(key="undo").click().run()
+    assert "<mark" in shown(at) and len(labels(db)) == 3
+
+
 def test_the_model_suggestion_is_preselected_and_recorded(db, model_path, monkeypatch) -> None:
     monkeypatch.setenv("ANNOTATOR_MODEL", str(model_path))
     at = start()

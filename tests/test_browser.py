@@ -125,8 +125,8 @@ def test_label_by_hotkey_and_button_then_undo(server, page) -> None:
     scheme = load_scheme()
     sign_in(page, url, "ann")
     shown = [marked(page)]
-    for key in (scheme.labels[0].hotkey, scheme.labels[1].hotkey):
-        page.keyboard.press(key)
+    for label in scheme.labels[:2]:
+        page.keyboard.press(label.hotkey)
         shown.append(changed(page, shown[-1]))
     page.get_by_role("button", name=scheme.labels[2].name).click()
     changed(page, shown[-1])

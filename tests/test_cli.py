@@ -138,3 +138,26 @@ def test_quickstart_without_app(tmp_path: Path):
     out = run("quickstart", "--no-app", "--db", tmp_path / "q.db", "--model", tmp_path / "m.joblib", "--report", report)
     assert report.exists() and "<html" in report.read_text(encoding="utf-8").lower()
     assert "The talks lasted for an hour." in out.output
+
+
+def test_agreement_history_and_adjudication(db: Path):
+    from annotator.scheme import load_scheme
+    from annotator.store import Store
+
+    first, second, third = load_scheme().keys
+    run("import", SEEDS, "--db", db)
+    with Store(db) as store:
+        ids = list(store.sentences()["sentence_id"][:4])
+        for sentence in ids:
+            store.annotate(sentence, first, "ann")
+        for sentence, label in zip(ids, [first, first, first, second]):
+            store.annotate(sentence, label, "bob")
+    out = run("agreement", "--db", db).output
+    assert "alpha" in out and "ann" in out and "bob" in out and ids[3] in out
+    run("adjudicate", ids[3], third, "--by", "lead", "--db", db)
+    assert "adjudicate" in run("history", "--sentence", ids[3], "--db", db).output
+    with Store(db) as store:
+        final = store.final_labels().set_index("sentence_id")["label"]
+    assert final[ids[3]] == third and final[ids[0]] == first
+    bad = run("adjudicate", ids[3], "propaganda", "--by", "lead", "--db", db, ok=False)
+    assert bad.exit_code == 1 and "propaganda" in bad.output

@@ -74,11 +74,9 @@ def _current(store: Store, reviewer: str, settings: queue.QueueSettings) -> str 
         st.session_state.queue_key = key
         st.session_state.queue = []
     pending: list[str] = st.session_state.queue
-    for _ in range(2):
-        while pending and queue.is_labelled(store, reviewer, pending[0]):
-            pending.pop(0)
-        if pending:
-            return pending[0]
+    while pending and queue.is_labelled(store, reviewer, pending[0]):  # labelled meanwhile, in another session
+        pending.pop(0)
+    if not pending:
         ranked = None
         if settings.mode == queue.USEFUL:
             _fill_predictions(store)
@@ -88,6 +86,7 @@ def _current(store: Store, reviewer: str, settings: queue.QueueSettings) -> str 
 
 
 def _fill_predictions(store: Store) -> None:
+    """Predict the sentences the current model has not seen yet (all of them, the first time), with a progress bar."""
     loaded = common.current_model()
     if loaded is None or not queue.unpredicted_count(store, loaded.id):
         return
@@ -97,6 +96,7 @@ def _fill_predictions(store: Store) -> None:
 
 
 def _progress(store: Store, reviewer: str, settings: queue.QueueSettings) -> None:
+    """The reviewer's progress in the chosen article (if one is chosen) and over all articles."""
     scopes = [("this article", settings.article_id)] if settings.article_id else []
     for scope, article_id in [*scopes, ("all articles", None)]:
         done, total = queue.progress(store, reviewer, article_id)

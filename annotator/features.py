@@ -18,7 +18,6 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.preprocessing import normalize
 
 from annotator import lexicons as lexicon_files
 from annotator import sources
@@ -360,18 +359,17 @@ def _strings(column: pd.Series) -> np.ndarray:
 
 
 def _tfidf(counts: sp.csr_matrix, idf: np.ndarray, sublinear: bool) -> sp.csr_matrix:
-    """TF-IDF weights, rows scaled to unit length, computed in place (`counts` is a fresh matrix).
-
-    Indices are sorted first, so a row's sums run in the same order whatever batch it came in, and its
-    weights (and so its probabilities and explanations) are the same to the last bit.
-    """
+    """TF-IDF weights, rows scaled to unit length, computed in place (`counts` is a fresh matrix)."""
     counts = counts.tocsr()
-    counts.sort_indices()
     if sublinear:
         np.log(counts.data, out=counts.data)
         counts.data += 1.0
     counts.data *= idf[counts.indices]
-    return normalize(counts, copy=False)
+    # l2 row norms summed in stored order, as sklearn's normalize does, without its input checks
+    rows = np.repeat(np.arange(counts.shape[0]), np.diff(counts.indptr))
+    norms = np.sqrt(np.bincount(rows, weights=counts.data * counts.data, minlength=counts.shape[0]))
+    counts.data /= norms[rows]
+    return counts
 
 
 def _idf(counts: sp.csr_matrix) -> np.ndarray:
@@ -537,7 +535,8 @@ class CharNgrams(BaseEstimator, TransformerMixin):
         known = _GRAMS.setdefault(self, {})
         if len(known) > _GRAMS_KEPT:
             known.clear()
-        new = [word for word in words if word not in known]
+        per_word = list(map(known.get, words))
+        new = [word for word, columns in zip(words, per_word) if columns is None]
         if new:
             owner, keys, _, _, _ = _char_gram_keys(new, *self.ngram_range)
             found = _lookup(keys, self.table_)
@@ -546,10 +545,11 @@ class CharNgrams(BaseEstimator, TransformerMixin):
             bounds = np.searchsorted(owner[hit], np.arange(len(new) + 1))
             columns = found[hit]
             known.update((word, columns[bounds[i] : bounds[i + 1]]) for i, word in enumerate(new))
-        per_word = [known[word] for word in words]
+            per_word = list(map(known.__getitem__, words))
         lengths = np.fromiter(map(len, per_word), dtype=np.int64, count=len(per_word))
         columns = np.concatenate(per_word) if per_word else np.zeros(0, dtype=np.int64)
-        return _count_matrix(np.repeat(np.arange(len(words)), lengths), columns, (len(words), len(self.table_)))
+        indptr = np.concatenate([[0], np.cumsum(lengths)])
+        return sp.csr_matrix((np.ones(len(columns)), columns, indptr), shape=(len(words), len(self.table_)))
 
     def get_feature_names_out(self, input_features=None) -> np.ndarray:
         return self.names_

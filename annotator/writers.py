@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import csv
+import io
 import json
+import math
+from json.encoder import encode_basestring
 from pathlib import Path
 from typing import Any
 
@@ -28,8 +31,44 @@ def output_format(path: str | Path, fmt: str | None = None) -> str:
     return _EXTENSIONS.get(Path(path).suffix.lower(), "jsonl")
 
 
+def encode(frame: pd.DataFrame, schema: dict[str, str], fmt: str) -> bytes | pd.DataFrame:
+    """`frame`'s rows, in the schema's column order, as the writer for `fmt` writes them: JSONL or CSV bytes, or
+    for Parquet the frame itself. Worker processes encode, so the process that writes only appends bytes."""
+    frame = frame[list(schema)]
+    if fmt == "jsonl":
+        return _jsonl(frame)
+    if fmt == "csv":
+        return frame.to_csv(None, header=False, index=False, lineterminator="\n").encode("utf-8")
+    return frame
+
+
+def _jsonl(frame: pd.DataFrame) -> bytes:
+    """One JSON object per row, byte for byte what `json.dumps(row, ensure_ascii=False)` gives, built column by
+    column (json.dumps rather than DataFrame.to_json, which escapes every "/" in URLs and text)."""
+    if not len(frame):
+        return b""
+    keys = [json.dumps(str(column), ensure_ascii=False).replace("{", "{{").replace("}", "}}") for column in frame.columns]
+    line = "{" + ", ".join(f"{key}: {{}}" for key in keys) + "}\n"
+    columns = [_json_values(frame[column].tolist()) for column in frame.columns]
+    return "".join(map(line.format, *columns)).encode("utf-8")
+
+
+def _json_values(values: list) -> list[str]:
+    """Each value as JSON; the common all-str, all-int and all-finite-float columns without a call per value to json.dumps."""
+    kinds = set(map(type, values))
+    if kinds <= {str}:
+        return list(map(encode_basestring, values))
+    if kinds <= {int}:
+        return list(map(int.__repr__, values))
+    if kinds <= {float} and all(map(math.isfinite, values)):
+        return list(map(float.__repr__, values))
+    return [json.dumps(value, ensure_ascii=False) for value in values]
+
+
 class TableWriter:
     """Writes frames with the columns of `schema` ({column: "str" | "int" | "float"}) to one file, in order."""
+
+    format = ""
 
     def __init__(self, path: str | Path, schema: dict[str, str]) -> None:
         self.path = Path(path)
@@ -39,10 +78,14 @@ class TableWriter:
         self.path.parent.mkdir(parents=True, exist_ok=True)
 
     def write(self, frame: pd.DataFrame) -> None:
-        self.rows += len(frame)
-        self._write(frame[self.columns])
+        self.write_encoded(encode(frame, self.schema, self.format), len(frame))
 
-    def _write(self, frame: pd.DataFrame) -> None:
+    def write_encoded(self, encoded: bytes | pd.DataFrame, rows: int) -> None:
+        """Append `rows` rows that `encode` turned into this writer's format (perhaps in another process)."""
+        self.rows += rows
+        self._write(encoded)
+
+    def _write(self, encoded: bytes | pd.DataFrame) -> None:
         raise NotImplementedError
 
     def close(self) -> None:
@@ -55,42 +98,46 @@ class TableWriter:
         self.close()
 
 
-class JsonlWriter(TableWriter):
+class _BytesWriter(TableWriter):
+    """A writer whose rows arrive as encoded bytes, appended to a file opened in binary mode."""
+
+    def __init__(self, path: str | Path, schema: dict[str, str], header: bytes = b"") -> None:
+        super().__init__(path, schema)
+        self._file = open(self.path, "wb")
+        self._file.write(header)
+
+    def _write(self, encoded: bytes) -> None:
+        self._file.write(encoded)
+
+    def close(self) -> None:
+        self._file.close()
+
+
+class JsonlWriter(_BytesWriter):
     """One JSON object per line, UTF-8, keys in schema order."""
 
-    def __init__(self, path: str | Path, schema: dict[str, str]) -> None:
-        super().__init__(path, schema)
-        self._file = open(self.path, "w", encoding="utf-8", newline="\n")
-
-    def _write(self, frame: pd.DataFrame) -> None:
-        # json.dumps rather than DataFrame.to_json, which escapes every "/" in URLs and text.
-        self._file.writelines(json.dumps(row, ensure_ascii=False) + "\n" for row in frame.to_dict("records"))
+    format = "jsonl"
 
     def write_record(self, record: dict[str, Any]) -> None:
         self.rows += 1
-        self._file.write(json.dumps({key: record.get(key) for key in self.columns}, ensure_ascii=False) + "\n")
-
-    def close(self) -> None:
-        self._file.close()
+        self._file.write((json.dumps({key: record.get(key) for key in self.columns}, ensure_ascii=False) + "\n").encode("utf-8"))
 
 
-class CsvWriter(TableWriter):
+class CsvWriter(_BytesWriter):
     """A header row, then the rows; standard CSV quoting, UTF-8."""
 
+    format = "csv"
+
     def __init__(self, path: str | Path, schema: dict[str, str]) -> None:
-        super().__init__(path, schema)
-        self._file = open(self.path, "w", encoding="utf-8", newline="")
-        csv.writer(self._file).writerow(self.columns)
-
-    def _write(self, frame: pd.DataFrame) -> None:
-        frame.to_csv(self._file, header=False, index=False)
-
-    def close(self) -> None:
-        self._file.close()
+        header = io.StringIO()
+        csv.writer(header).writerow(schema)
+        super().__init__(path, schema, header.getvalue().encode("utf-8"))
 
 
 class ParquetWriter(TableWriter):
     """Parquet through pyarrow's ParquetWriter; rows are buffered into row groups of about `row_group_rows`."""
+
+    format = "parquet"
 
     def __init__(self, path: str | Path, schema: dict[str, str], *, row_group_rows: int = 65_536) -> None:
         import pyarrow as pa

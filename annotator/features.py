@@ -23,6 +23,9 @@ from annotator import lexicons as lexicon_files
 from annotator import sources
 from annotator.records import Article, Sentence
 
+# The version of the feature code, written into every model card and checked on load: bump it whenever a change
+# here would make a model pickled before it load wrongly or compute different features (a retrain is then needed).
+VERSION = 1
 MODEL_COLUMNS = ("text", "prev_text", "next_text", "outlet_kind")
 START = "<s>"  # the token that opens every sentence: gives 'start: he' n-grams and `^`-anchored lexicon phrases
 QUOTE = '"'

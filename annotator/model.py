@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import platform
+import weakref
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
@@ -157,6 +158,7 @@ def save(pipeline: Pipeline, path: str | Path, *, card: dict[str, Any]) -> dict[
     joblib.dump(pipeline, path, compress=3)
     full = {
         "format": CARD_FORMAT,
+        "features_version": features.VERSION,
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "model_file": path.name,
         "model_sha256": file_sha256(path),
@@ -189,12 +191,17 @@ def read_card(path: str | Path) -> dict[str, Any]:
 
 
 def load(path: str | Path) -> Pipeline:
-    """A saved model, after checking its card: the file is unchanged, and the card format and scikit-learn
-    major.minor are those of this installation (joblib is pickle: load only models you made)."""
+    """A saved model, after checking its card: the file is unchanged, and the card format, the feature code
+    version and scikit-learn major.minor are those of this installation (joblib is pickle: load only models you made)."""
     path = Path(path)
     card = read_card(path)
     if card.get("format") != CARD_FORMAT:
         raise ModelLoadError(f"{path}: model card format {card.get('format')!r}, this annotator reads format {CARD_FORMAT}")
+    if card.get("features_version") != features.VERSION:
+        raise ModelLoadError(
+            f"{path}: made by feature code version {card.get('features_version', 'unknown')}, this annotator computes "
+            f"version {features.VERSION}; retrain the model (annotator train)"
+        )
     made_with = str(card.get("versions", {}).get("scikit-learn", "unknown"))
     if _major_minor(made_with) != _major_minor(sklearn.__version__):
         raise ModelLoadError(
@@ -224,16 +231,20 @@ def _inputs(frame: pd.DataFrame | pd.Series) -> pd.DataFrame:
 
 def predict(pipeline: Pipeline, frame: pd.DataFrame) -> pd.DataFrame:
     """Per row of `frame`: `p_<label>` for every scheme label, `label` (the most probable) and `confidence`."""
-    scheme = load_scheme()
     frame = _inputs(frame)
     with single_threaded():
         proba = pipeline.predict_proba(frame) if len(frame) else np.zeros((0, len(pipeline.classes_)))
+    return _predictions(pipeline, proba, frame.index)
+
+
+def _predictions(pipeline: Pipeline, proba: np.ndarray, index: pd.Index) -> pd.DataFrame:
+    scheme = load_scheme()
     order = [list(pipeline.classes_).index(key) for key in scheme.keys]
     proba = proba[:, order]
-    out = pd.DataFrame(proba, columns=scheme.prob_columns(), index=frame.index)
-    best = proba.argmax(axis=1) if len(frame) else np.zeros(0, dtype=int)
+    out = pd.DataFrame(proba, columns=scheme.prob_columns(), index=index)
+    best = proba.argmax(axis=1) if len(proba) else np.zeros(0, dtype=int)
     out["label"] = np.asarray(scheme.keys, dtype=object)[best]
-    out["confidence"] = proba.max(axis=1) if len(frame) else np.zeros(0)
+    out["confidence"] = proba.max(axis=1) if len(proba) else np.zeros(0)
     return out
 
 
@@ -244,24 +255,48 @@ def feature_names(pipeline: Pipeline) -> np.ndarray:
 
 def explain(pipeline: Pipeline, frame: pd.DataFrame | pd.Series, top: int = 5) -> list[list[tuple[str, float]]]:
     """Per sentence, up to `top` features that pushed it most toward its predicted label, with their weight
-    (coefficient x feature value, largest first; only positive pushes)."""
+    (coefficient x feature value, largest first, ties in feature order; only positive pushes)."""
+    return predict_explain(pipeline, frame, top)[1]
+
+
+def predict_explain(
+    pipeline: Pipeline, frame: pd.DataFrame | pd.Series, top: int = 5
+) -> tuple[pd.DataFrame, list[list[tuple[str, float]]]]:
+    """`predict` and `explain` of the same rows at the cost of one: the features are computed once for both."""
     frame = _inputs(frame)
     if not len(frame):
-        return []
+        return _predictions(pipeline, np.zeros((0, len(pipeline.classes_))), frame.index), []
     classifier = pipeline.named_steps["classifier"]
     with single_threaded():
         X = pipeline[:-1].transform(frame).tocsr()
-        predicted = classifier.predict_proba(X).argmax(axis=1)
+        proba = classifier.predict_proba(X)
+    return _predictions(pipeline, proba, frame.index), _explanations(pipeline, X, proba.argmax(axis=1), top)
+
+
+def _explanations(pipeline: Pipeline, X, predicted: np.ndarray, top: int) -> list[list[tuple[str, float]]]:
+    classifier = pipeline.named_steps["classifier"]
     coef = classifier.coef_ if classifier.coef_.shape[0] > 1 else np.vstack([-classifier.coef_, classifier.coef_])
     rows = np.repeat(np.arange(X.shape[0]), np.diff(X.indptr))
     push = X.data * coef[predicted[rows], X.indices]
     positive = np.flatnonzero(push > 0)
-    # rows ascending, and the largest push first within a row: one float key in (row, row + 1)
-    order = positive[np.argsort(rows[positive] + 1.0 / (1.0 + push[positive]))]
+    # rows ascending; within a row the largest push first, equal pushes in feature order (whatever the batch)
+    order = positive[np.lexsort((X.indices[positive], -push[positive], rows[positive]))]
     first = np.searchsorted(rows[order], np.arange(X.shape[0]))
     chosen = order[np.arange(len(order)) - first[rows[order]] < top]
-    names = feature_names(pipeline)
+    names = _feature_names(pipeline)
     found: list[list[tuple[str, float]]] = [[] for _ in range(X.shape[0])]
     for row, column, weight in zip(rows[chosen].tolist(), X.indices[chosen].tolist(), np.round(push[chosen], 4).tolist()):
         found[row].append((names[column], weight))
     return found
+
+
+def _feature_names(pipeline: Pipeline) -> np.ndarray:
+    """`feature_names`, computed once per fitted classifier (scoring explains many batches with one model)."""
+    classifier = pipeline.named_steps["classifier"]
+    cached = _NAMES.get(classifier)
+    if cached is None or cached[0] is not classifier.coef_:
+        cached = _NAMES[classifier] = (classifier.coef_, feature_names(pipeline))
+    return cached[1]
+
+
+_NAMES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from annotator import features, model, read, segment
+from annotator import features, model, read, segment, writers
 from annotator.records import Article
 from annotator.report import MAX_ARTICLES, ReportBuilder, summary_row, summary_schema
 from annotator.scheme import Scheme, load_scheme
@@ -107,23 +107,17 @@ def _predict(pipeline, inputs: pd.DataFrame, scheme: Scheme, cues: bool) -> pd.D
     parts = []
     for first in range(0, len(inputs), PREDICT_ROWS):
         batch = inputs.iloc[first:first + PREDICT_ROWS]
-        predicted = model.predict(pipeline, batch).reset_index(drop=True)
-        part = predicted[["label", "confidence", *scheme.prob_columns()]].copy()
+        if cues:
+            predicted, explained = model.predict_explain(pipeline, batch, top=CUES)
+        else:
+            predicted = model.predict(pipeline, batch)
+        part = predicted[["label", "confidence", *scheme.prob_columns()]].reset_index(drop=True)
         numbers = ["confidence", *scheme.prob_columns()]
         part[numbers] = part[numbers].astype(float).round(DIGITS)
-        if cues:
-            part["cues"] = _cue_strings(pipeline, batch)
+        if cues:  # the terms that pushed each row towards its label most, as a short comma-separated string
+            part["cues"] = pd.Series([", ".join(term for term, _ in terms) for terms in explained], dtype=object)
         parts.append(part)
     return pd.concat(parts, ignore_index=True)
-
-
-def _cue_strings(pipeline, inputs: pd.DataFrame) -> list[str]:
-    """The terms that pushed each row towards its label most, as a short comma-separated string."""
-    # Ties are ordered by name, and a margin of extra terms is asked for, so that the cues do not depend on how
-    # rows were batched (explain's order among equal weights follows the sparse matrix's internal order).
-    explained = model.explain(pipeline, inputs, top=CUES + 2)
-    return [", ".join(term for term, weight in sorted(terms, key=lambda tw: (-tw[1], tw[0]))[:CUES] if weight > 0)
-            for terms in explained]
 
 
 def _score_batch(articles: list[Article], pipeline, scheme: Scheme, cues: bool) -> tuple[pd.DataFrame, list[int | str]]:
@@ -179,13 +173,56 @@ def score_article(article: Article, pipeline, *, cues: bool = True) -> pd.DataFr
 
 
 def score_chunk(model_path: str, digest: str, cues: bool, items: list) -> tuple[pd.DataFrame, list[int | str]]:
-    """The unit of work a worker runs: score a chunk of articles (reader Problems pass through as failures)."""
-    scheme = load_scheme()
+    """Score a chunk of articles in memory with the model at `model_path` (reader Problems pass through as
+    failures): the scored records and, per item, its sentence count or why it failed."""
     pipeline = cached_model(model_path, digest)
     articles = [item for item in items if isinstance(item, Article)]
-    frame, scored = _score_batch(articles, pipeline, scheme, cues)
+    frame, scored = _score_batch(articles, pipeline, load_scheme(), cues)
+    return frame, _merged(items, scored)
+
+
+def _merged(items: list, scored: list[int | str]) -> list[int | str]:
     outcomes = iter(scored)
-    return frame, [next(outcomes) if isinstance(item, Article) else item.reason for item in items]
+    return [next(outcomes) if isinstance(item, Article) else item.reason for item in items]
+
+
+@dataclass(frozen=True)
+class _Job:
+    """What every chunk of a run is scored with, sent along with it (so kept small)."""
+
+    model_path: str
+    digest: str
+    fmt: str
+    cues: bool  # the `cues` output column
+    summaries: bool  # per-article summary rows
+    report: bool  # the scored records themselves, cues included, for the HTML report
+
+
+@dataclass
+class _Scored:
+    """A chunk as a worker returns it: its records already encoded, so the writing process only appends them."""
+
+    encoded: bytes | pd.DataFrame
+    rows: int
+    outcomes: list[int | str]
+    summaries: list[dict]
+    frame: pd.DataFrame | None
+
+
+def _score_encoded(job: _Job, items: list) -> _Scored:
+    """The unit of work a worker runs in a batch run: score a chunk, encode its records for the output file."""
+    scheme = load_scheme()
+    pipeline = cached_model(job.model_path, job.digest)
+    articles = [item for item in items if isinstance(item, Article)]
+    frame, scored = _score_batch(articles, pipeline, scheme, job.cues or job.report)
+    summaries, offset = [], 0
+    if job.summaries or job.report:
+        for article, outcome in zip(articles, scored):
+            if isinstance(outcome, int):
+                summaries.append(summary_row(article, frame.iloc[offset:offset + outcome], scheme))
+                offset += outcome
+    encoded = writers.encode(frame, record_schema(scheme, cues=job.cues), job.fmt)
+    return _Scored(encoded, len(frame), _merged(items, scored), summaries, frame if job.report else None)
 
 
 # --- chunking and execution --------------------------------------------------------------------------------------
@@ -311,8 +348,8 @@ def score_paths(
 
     Writes one record per sentence to `out` (JSONL, CSV or Parquet, from `fmt` or the extension), and optionally a
     per-article `summary` (CSV or JSONL) and a highlighted `html` report (the first `max_report_articles` articles
-    in full). `cues` adds each sentence's top explanation terms (a `cues` column, and the report's tooltips); it
-    costs about as much again as predicting. Runs on `jobs` worker processes (default: all cores), or on Dask
+    in full). `cues` adds each sentence's top explanation terms (a `cues` column); the report's tooltips show them
+    whether or not. Runs on `jobs` worker processes (default: all cores), or on Dask
     workers with `dask="local"` or a scheduler address. Raises ModelLoadError if the model cannot be loaded; bad
     articles are reported and skipped (see the module docstring).
     """
@@ -337,26 +374,24 @@ def score_paths(
         bar = stack.enter_context(_progress_bar(progress))
         failures = _Failures(Path(errors) if errors else Path(f"{out}.errors.jsonl"), lambda line: bar.write(line, file=sys.stderr))
         stack.callback(failures.close)
+        job = _Job(model_path, digest, fmt, cues, summaries=bool(summary), report=bool(html))
         chunks = chunked(read.iter_articles(inputs), chunk_articles)
-        for chunk, (frame, outcomes) in in_order(submit, window, score_chunk, chunks, model_path, digest, cues):
-            writer.write(frame)
-            rows, offset = [], 0
-            for item, outcome in zip(chunk, outcomes):
+        for chunk, done in in_order(submit, window, _score_encoded, chunks, job):
+            writer.write_encoded(done.encoded, done.rows)
+            rows, offset = iter(done.summaries), 0
+            for item, outcome in zip(chunk, done.outcomes):
                 if isinstance(outcome, str):
                     failures.add(item.source or getattr(item, "id", ""), outcome)
                     if report:
                         report.add_failure()
                     continue
                 articles += 1
-                if summaries or report:
-                    scored = frame.iloc[offset:offset + outcome]
-                    rows.append(summary_row(item, scored, scheme))
-                    if report:
-                        report.add(item, scored, rows[-1])
+                if report:
+                    report.add(item, done.frame.iloc[offset:offset + outcome], next(rows))
                 offset += outcome
-            sentences += len(frame)
-            if summaries and rows:
-                summaries.write(pd.DataFrame(rows))
+            sentences += done.rows
+            if summaries and done.summaries:
+                summaries.write(pd.DataFrame(done.summaries))
             bar.update(len(chunk))
             bar.set_postfix_str(f"{sentences / (time.perf_counter() - started):,.0f} sentences/s", refresh=False)
     if report:

@@ -8,6 +8,7 @@ initial before a capital. Offsets never come from blingfire: its sentences are f
 
 from __future__ import annotations
 
+import ctypes
 import re
 from itertools import chain
 
@@ -45,6 +46,27 @@ def _abbreviation_before(text: str, end: int) -> bool:
     return len(word) == 1 and word.isupper() and after.isupper()
 
 
+class _Blingfire:
+    """`blingfire.text_to_sentences` with one output buffer reused across calls: the library allocates a new
+    ctypes buffer per call, which cost as much as the splitting itself on short paragraphs."""
+
+    def __init__(self) -> None:
+        self._buffer = ctypes.create_string_buffer(1 << 16)
+
+    def __call__(self, text: str) -> str:
+        data = text.encode("utf-8")
+        size = len(data) * 2  # the capacity the library gives, so the outcome is the same
+        if size > len(self._buffer):
+            self._buffer = ctypes.create_string_buffer(size)
+        written = blingfire.blingfire.TextToSentences(data, len(data), self._buffer, size)
+        if written <= 0 or written > size:
+            return ""
+        return ctypes.string_at(self._buffer, written).partition(b"\0")[0].decode("utf-8")
+
+
+_text_to_sentences = _Blingfire()
+
+
 def _paragraph_ends(paragraph: str) -> list[int]:
     """Sentence end positions within one paragraph (a run of text without line breaks).
 
@@ -55,7 +77,7 @@ def _paragraph_ends(paragraph: str) -> list[int]:
     dateline = _DATELINE.match(clean, len(clean) - len(clean.lstrip()))
     ends = [dateline.end()] if dateline else []
     cursor = 0
-    for piece in blingfire.text_to_sentences(clean).split("\n"):
+    for piece in _text_to_sentences(clean).split("\n"):
         if not piece:
             continue
         found = clean.find(piece, cursor)

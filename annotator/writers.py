@@ -48,7 +48,7 @@ def _jsonl(frame: pd.DataFrame) -> bytes:
     if not len(frame):
         return b""
     keys = [json.dumps(str(column), ensure_ascii=False).replace("{", "{{").replace("}", "}}") for column in frame.columns]
-    line = "{" + ", ".join(f"{key}: {{}}" for key in keys) + "}\n"
+    line = "{{" + ", ".join(f"{key}: {{}}" for key in keys) + "}}\n"
     columns = [_json_values(frame[column].tolist()) for column in frame.columns]
     return "".join(map(line.format, *columns)).encode("utf-8")
 

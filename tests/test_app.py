@@ -49,7 +49,7 @@ def db(tmp_path, monkeypatch) -> Path:
 def start(reviewer: str | None = "ann") -> AppTest:
     at = AppTest.from_file(APP, default_timeout=30).run()
     if reviewer:
-        at.sidebar.text_input(key="reviewer").input(reviewer).run()
+        at.sidebar.text_input(key="reviewer_field").input(reviewer).run()
     assert not at.exception, at.exception
     return at
 
@@ -68,6 +68,15 @@ def test_the_reviewer_is_asked_before_labelling(db) -> None:
     at = start(reviewer=None)
     assert "Reviewer" in at.info[0].value
     assert not at.button
+
+
+def test_the_name_field_gives_way_to_the_name_so_hotkeys_never_type_into_it(db) -> None:
+    at = start("ann")
+    assert not at.sidebar.text_input and "ann" in at.sidebar.markdown[0].value
+    at.sidebar.button(key="reviewer_change").click().run()
+    at.sidebar.text_input(key="reviewer_field").input("bob").run()
+    at.button(key=f"label-{FIRST}").click().run()
+    assert labels(db)["reviewer"].tolist() == ["bob"]
 
 
 def test_a_click_stores_the_label_then_shows_the_next_sentence(db) -> None:

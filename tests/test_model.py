@@ -119,6 +119,30 @@ def test_explanations_name_real_features_and_push_toward_the_label(pipeline, fra
     assert any(name.startswith(("cue", "role", "narrative", "state_media")) for name in flat)
 
 
+def test_predict_explain_gives_what_predict_and_explain_give(pipeline, frame):
+    predicted, explained = model.predict_explain(pipeline, frame, top=3)
+    pd.testing.assert_frame_equal(predicted, model.predict(pipeline, frame))
+    assert explained == model.explain(pipeline, frame, top=3)
+    empty, none = model.predict_explain(pipeline, frame.iloc[:0])
+    assert len(empty) == 0 and none == [] and list(empty.columns) == list(predicted.columns)
+
+
+def test_explanations_do_not_depend_on_the_batch_and_break_ties_in_feature_order(frame):
+    # Only 0/1 features (no n-grams): a feature's push is its coefficient, and collinear flags tie exactly.
+    flags = model.train(frame, params={"features__words": "drop", "features__chars": "drop"})
+    whole = model.explain(flags, frame, top=50)
+    assert [model.explain(flags, frame.iloc[[row]], top=50)[0] for row in (0, 7, 20)] == [whole[0], whole[7], whole[20]]
+    names = list(model.feature_names(flags))
+    classifier = flags.named_steps["classifier"]
+    labels = model.predict(flags, frame)["label"].map(list(classifier.classes_).index)
+    ties = 0
+    for reasons, label in zip(whole, labels):
+        keys = [(-classifier.coef_[label, names.index(name)], names.index(name)) for name, _ in reasons]
+        assert keys == sorted(keys)
+        ties += sum(a[0] == b[0] for a, b in zip(keys, keys[1:]))
+    assert ties  # the data has exact ties, so their order was tested
+
+
 def test_explain_takes_a_single_row(pipeline, frame):
     assert len(model.explain(pipeline, frame.iloc[3], top=2)) == 1
 
@@ -170,6 +194,19 @@ def test_a_model_made_by_another_scikit_learn_is_refused(saved, tmp_path):
     path = _copy(saved, tmp_path)
     _edit_card(path, **{"versions__scikit-learn": "0.24.2"})
     with pytest.raises(model.ModelLoadError, match="scikit-learn 0.24.2"):
+        model.load(path)
+
+
+def test_a_model_made_by_older_feature_code_is_refused(saved, tmp_path):
+    path = _copy(saved, tmp_path)
+    assert model.read_card(path)["features_version"] == features.VERSION
+    _edit_card(path, features_version=features.VERSION - 1)
+    with pytest.raises(model.ModelLoadError, match=f"feature code version {features.VERSION - 1}.*retrain"):
+        model.load(path)
+    card = json.loads(model.card_path(path).read_text())
+    del card["features_version"]  # a card written before the version was recorded
+    model.card_path(path).write_text(json.dumps(card))
+    with pytest.raises(model.ModelLoadError, match="feature code version unknown"):
         model.load(path)
 
 

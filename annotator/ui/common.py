@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 import threading
 from collections import OrderedDict
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -131,8 +133,26 @@ def guidelines() -> None:
 
 
 def reviewer_input() -> None:
-    """The sidebar field that asks the reviewer's name once per session (kept while the session lives)."""
-    st.sidebar.text_input("Reviewer", key="reviewer", placeholder="your name", help="Every label is stored under it.")
+    """Ask the reviewer's name once per session in the sidebar; once given, show it with a "Change" button.
+
+    The field goes away once the name is set, so the labelling hotkeys never type into it.
+    """
+    if str(st.session_state.get("reviewer", "")).strip():
+        st.sidebar.markdown(f"Reviewer: **{html.escape(st.session_state['reviewer'])}**")
+        st.sidebar.button("Change reviewer", key="reviewer_change", on_click=_forget_reviewer)
+        return
+    st.sidebar.text_input(
+        "Reviewer", key="reviewer_field", placeholder="your name", help="Every label is stored under it.",
+        on_change=_take_reviewer,
+    )
+
+
+def _take_reviewer() -> None:
+    st.session_state["reviewer"] = str(st.session_state.get("reviewer_field", "")).strip()
+
+
+def _forget_reviewer() -> None:
+    st.session_state["reviewer"] = ""
 
 
 def reviewer() -> str | None:

@@ -10,7 +10,7 @@ from annotator.ui import common
 st.set_page_config(page_title="annotator", layout="wide")
 page = st.navigation(
     [
-        st.Page("annotator/ui/label_page.py", title="Label", url_path="label", default=True),
+        st.Page("annotator/ui/label_page.py", title="Label", default=True),  # served at /
         st.Page("annotator/ui/import_page.py", title="Import", url_path="import"),
         st.Page("annotator/ui/highlight_page.py", title="Highlight", url_path="highlight"),
         st.Page("annotator/ui/model_page.py", title="Model", url_path="model"),

@@ -101,9 +101,12 @@ def sentences(
 
     Example: annotator sentences --article d2e7d545ee594781
     """
+    from annotator.quickstart import sentence_table
+
     with open_store(db) as store:
         frame = store.sentences(article)
-    echo_frame(frame[["article_id", "sentence_id", "start", "end", "text"]])
+    for article_id, rows in frame.groupby("article_id", sort=False):
+        typer.echo(f"article {article_id}\n{sentence_table(rows)}\n")
 
 
 @app.command()
@@ -248,7 +251,12 @@ def train(
             store = open_store(store_path) if store_path.exists() else None
             frame = training.training_frame(store=store)
         with tqdm(total=100, unit="%", disable=not sys.stderr.isatty()) as bar:
-            card = training.fit(frame, out, folds=folds, progress=lambda f, msg: (bar.set_description(msg), bar.update(round(f * 100) - bar.n)))
+
+            def progress(fraction: float, message: str) -> None:
+                bar.set_description(message)
+                bar.update(round(fraction * 100) - bar.n)
+
+            card = training.fit(frame, out, folds=folds, progress=progress)
     metrics = card["metrics"]["cross_validation"]
     typer.echo(evaluate.Evaluation.from_dict(metrics).table())
     typer.echo(f"\nmodel: {out}\ncard:  {out}.card.json")
@@ -266,7 +274,7 @@ def evaluate_(
 
     Example: annotator evaluate --model models/model.joblib held_out.jsonl
     """
-    from annotator import evaluate, features, model, training
+    from annotator import evaluate, model, training
 
     with clean_errors():
         pipeline = model.load(model_path or config.default_model())

@@ -26,13 +26,10 @@ TEXT = (
 )
 
 
-@pytest.fixture(scope="module")
-def model_path(tmp_path_factory) -> Path:
-    """A real model trained (with a two-fold cross-validation on its card) on a few shipped labels per class."""
-    path = tmp_path_factory.mktemp("model") / "model.joblib"
-    frame = training.training_frame(label_files=training.shipped_label_files())
-    training.fit(frame.groupby("label").sample(n=15, random_state=0), path, folds=2)
-    return path
+@pytest.fixture
+def model_path(trained_model) -> Path:
+    """The session's real model (trained on the shipped labels, with cross-validated metrics on its card)."""
+    return trained_model
 
 
 @pytest.fixture

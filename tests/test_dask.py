@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from test_score import ARTICLES, trained_model, write_inputs  # noqa: F401  (trained_model is a fixture)
+from test_score import ARTICLES, write_inputs
 
 from annotator import score
 

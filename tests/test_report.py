@@ -7,7 +7,7 @@ import json
 import re
 from pathlib import Path
 
-from test_score import ARTICLES, trained_model, write_inputs  # noqa: F401  (trained_model is a fixture)
+from test_score import ARTICLES, write_inputs
 
 from annotator import model, report, score
 from annotator.records import Article
@@ -83,3 +83,12 @@ def test_render_report_from_scored_articles(trained_model: Path):
     assert page.startswith("<!doctype html>") and "<title>Demo &lt;run&gt;</title>" in page
     assert report.STYLE.strip()[:20] in page
     assert page.count('<section class="ann-article"') == len(ARTICLES)
+
+
+def test_report_tooltips_show_cues_even_when_the_records_have_none(tmp_path: Path, trained_model: Path):
+    inputs = write_inputs(tmp_path / "in")
+    out = tmp_path / "report.html"
+    score.score_paths([inputs], trained_model, tmp_path / "out.jsonl", html=out, jobs=1, progress=False)
+    assert "cues: " in html.unescape(out.read_text(encoding="utf-8"))
+    first = json.loads((tmp_path / "out.jsonl").read_text(encoding="utf-8").splitlines()[0])
+    assert list(first) == list(score.record_schema())

@@ -35,42 +35,6 @@ ARTICLES = [
 
 
 # Invented training sentences, by label position in the scheme (state-media claim, official statement, fact).
-TRAINING = [
-    ["Western reports of shelling are a staged provocation for foreign audiences.",
-     "State television reported that the enemy lost two hundred soldiers overnight.",
-     "The so-called refugee crisis is a show organised by foreign sponsors.",
-     "According to Russian media, the convoy was never attacked.",
-     "No civilians were harmed, only militants were hit, the broadcaster insisted.",
-     "The abductions are an invention of hostile propaganda."],
-    ["The foreign minister said the talks would continue on Tuesday.",
-     "\"We will not accept these terms,\" the president stated.",
-     "The ministry of defence announced a new rotation of troops.",
-     "He added that the delegation had brought a draft agreement.",
-     "According to the prime minister, the budget will grow next year.",
-     "The ombudsman noted that the prisoners had been returned."],
-    ["The bridge reopened to traffic on Friday.",
-     "Satellite images show fresh craters near the airfield.",
-     "The meeting lasted for two hours.",
-     "Prices of bread rose by ten percent in March.",
-     "Thousands of people gathered in the central square.",
-     "The train arrived three hours late because of the storm."],
-]
-
-
-@pytest.fixture(scope="session")
-def trained_model(tmp_path_factory) -> Path:
-    """A real model, trained once per session on the shipped seed labels and the invented sentences above."""
-    from annotator import features, formats
-
-    scheme = load_scheme()
-    seed = formats.labels_frame(formats.read_labels(REPO / "labels" / "seed.jsonl"))
-    mine = pd.DataFrame([{"text": text, "label": key} for key, texts in zip(scheme.keys, TRAINING) for text in texts])
-    frame = pd.concat([seed[seed["label"] != scheme.skip.key], mine], ignore_index=True)
-    path = tmp_path_factory.mktemp("model") / "model.joblib"
-    model.save(model.train(features.context_frame(frame)), path, card={"training_data": {"sentences": len(frame)}})
-    return path
-
-
 def write_inputs(folder: Path, articles: list[dict] = ARTICLES) -> Path:
     """The articles as real files: the first as a .txt file (it has no outlet), the rest as one JSONL file."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -239,3 +203,19 @@ def test_chunks_close_at_the_article_or_character_limit():
     assert sizes == [3, 3]
     sizes = [len(chunk) for chunk in score.chunked(articles, max_items=2, max_chars=1000)]
     assert sizes == [2, 2, 2]
+
+
+def test_jsonl_encoding_matches_json_dumps_row_by_row():
+    from annotator import writers
+
+    frame = pd.DataFrame({
+        "text": ["a \"quoted\" / slash", "ünïcode \u2028 line\nbreak", "\\back"],
+        "n": [1, -2, 3],
+        "p": [0.1, 1e-5, 2.0],
+        "odd {key}": [None, float("nan"), "x"],
+        "flag": [True, False, True],
+    })
+    schema = {column: "str" for column in frame.columns}
+    expected = "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in frame.to_dict("records"))
+    assert writers.encode(frame, schema, "jsonl") == expected.encode("utf-8")
+    assert writers.encode(frame.iloc[:0], schema, "jsonl") == b""

@@ -13,9 +13,8 @@ from __future__ import annotations
 
 import argparse
 import itertools
-import os
 import json
-import sys
+import os
 import time
 from pathlib import Path
 
@@ -26,25 +25,16 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 
+from annotator import evaluate, features, model, read, segment, training
+from annotator.records import Article
+from annotator.scheme import load_scheme
+
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
-
-from annotator import evaluate, features, model, read, segment, training  # noqa: E402
-from annotator.config import labels_dir  # noqa: E402
-from annotator.records import Article  # noqa: E402
-from annotator.scheme import load_scheme  # noqa: E402
-
 SHARED = REPO.parent / "shared" / "corpus"
 EVAL_ARTICLES = SHARED / "eval_ukraine" / "articles.jsonl"
 SPEED_ARTICLES = [SHARED / "press_releases" / "president_gov_ua_en.jsonl", SHARED / "press_releases" / "kremlin_en.jsonl"]
 CORPUS_KINDS = {"state-media": "state_media", "other": "official", "independent": "independent"}
 CURVE = (100, 200, 400, None)
-
-
-def label_files() -> list[Path]:
-    """The shipped label files: the seed and every starter label file (not the starter article files)."""
-    starters = [p for p in sorted(labels_dir().glob("starter*.jsonl")) if not p.name.startswith("starter_articles")]
-    return [labels_dir() / "seed.jsonl", *starters]
 
 
 def plain_tfidf() -> Pipeline:
@@ -112,7 +102,7 @@ def main() -> None:
     args = parser.parse_args()
     keys = load_scheme().keys
 
-    paths = label_files()
+    paths = training.shipped_label_files()
     frame = features.context_frame(training.training_frame(label_files=paths))
     print(f"labels: {', '.join(p.name for p in paths)}: {len(frame)} sentences, {frame['article_id'].nunique()} articles")
     print(frame["label"].value_counts().reindex(keys).to_string(), "\n")

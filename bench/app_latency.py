@@ -15,19 +15,16 @@ import argparse
 import os
 import random
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
-
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
 
 from annotator import training
 from annotator.records import Article
 from annotator.scheme import load_scheme
 from annotator.store import Store
 
+REPO = Path(__file__).resolve().parents[1]
 SUBJECTS = ["The minister", "A spokesperson", "The agency", "Local residents", "The army", "Analysts", "The mayor",
             "State television", "The ministry", "Witnesses", "The governor", "Officials", "The committee"]
 VERBS = ["said", "reported", "announced", "claimed", "noted", "denied", "confirmed", "stated", "insisted"]

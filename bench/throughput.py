@@ -110,13 +110,17 @@ def stage_times(paths: list[str], model_path: Path, folder: Path) -> dict[str, f
 
     articles = timed("read", lambda: [a for a in read.iter_articles(paths) if isinstance(a, Article)])
     split = timed("split", lambda: [segment.split_article(a) for a in articles])
-    frames = timed("features", lambda: [features.article_frame(a, s) for a, s in zip(articles, split) if s])
+    pairs = list(zip(articles, split))
+    step = score.CHUNK_ARTICLES
+    frames = timed("features", lambda: [features.articles_frame(pairs[i:i + step]) for i in range(0, len(pairs), step)])
     inputs = pd.concat(frames, ignore_index=True)
     slices = [inputs.iloc[i:i + score.PREDICT_ROWS] for i in range(0, len(inputs), score.PREDICT_ROWS)]
     predicted = timed("predict", lambda: pd.concat([model.predict(pipeline, s) for s in slices], ignore_index=True))
-    timed("explain (cues)", lambda: [model.explain(pipeline, s, top=score.CUES) for s in slices])
-    records = inputs[["text", "outlet_kind"]].join(predicted[["label", "confidence"]])
-    with writers.open_writer(folder / "stages.jsonl", {column: "str" for column in records}) as writer:
+    timed("explain (cues)", lambda: [model.predict_explain(pipeline, s, top=score.CUES) for s in slices])
+    times["explain (cues)"] -= times["predict"]  # predict_explain predicts too: count only what explaining adds
+    schema = score.record_schema()
+    records = pd.concat([inputs[[c for c in schema if c in inputs]], predicted], axis=1)
+    with writers.open_writer(folder / "stages.jsonl", schema) as writer:
         timed("write JSONL", lambda: writer.write(records))
     times["sentences"] = len(inputs)
     return times

@@ -132,7 +132,7 @@ def test_bad_csv_reports_the_starting_line_of_a_record(tmp_path):
 
 def test_on_error_reports_and_skips_bad_records(tmp_path):
     path = tmp_path / "mixed.jsonl"
-    path.write_text("\n".join(json.dumps({"text": t, "label": l}) for t, l in [("a", FIRST), ("b", "?"), ("c", SKIP)]))
+    path.write_text("\n".join(json.dumps({"text": text, "label": label}) for text, label in [("a", FIRST), ("b", "?"), ("c", SKIP)]))
     errors = []
     records = list(read_labels(path, on_error=errors.append))
     assert [r.text for r in records] == ["a", "c"] and len(errors) == 1 and ":2:" in str(errors[0])

@@ -328,6 +328,7 @@ def score(
     errors: Annotated[Optional[Path], typer.Option(help="Where bad inputs are listed (default: beside --out).")] = None,
     jobs: Annotated[Optional[int], typer.Option(help="Worker processes (default: all cores).")] = None,
     dask: Annotated[Optional[str], typer.Option(help="'local' for a LocalCluster, or a scheduler tcp://HOST:PORT.")] = None,
+    cues: Annotated[bool, typer.Option("--cues", help="Add a `cues` column: each sentence's top explanation terms.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Score articles sentence by sentence, streaming, in parallel; bad articles are reported and skipped.
@@ -341,7 +342,7 @@ def score(
     with clean_errors():
         result = scoring.score_paths(
             inputs, model_path or config.default_model(), out, fmt=format, jobs=jobs, dask=dask,
-            summary=summary, html=html, errors=errors, progress=not quiet,
+            summary=summary, html=html, errors=errors, cues=cues, progress=not quiet,
         )
     if not quiet:
         typer.echo(result.describe(), err=True)

@@ -119,8 +119,9 @@ def test_evaluate_refuses_a_tampered_model(trained_model: Path, tmp_path: Path):
 
 def test_score_exit_codes(trained_model: Path, tmp_path: Path):
     out = tmp_path / "scores.jsonl"
-    run("score", SEEDS, "--model", trained_model, "--out", out, "--quiet")
-    assert out.read_text(encoding="utf-8").count("\n") > 10
+    run("score", SEEDS, "--model", trained_model, "--out", out, "--quiet", "--cues")
+    records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert len(records) > 10 and all(record["cues"] is not None for record in records)
     (tmp_path / "in").mkdir()
     (tmp_path / "in" / "good.txt").write_text("Title\nThe minister said the talks went well.", encoding="utf-8")
     (tmp_path / "in" / "empty.txt").write_bytes(b"")

@@ -1,7 +1,7 @@
 """What the classifier sees of a sentence: its words and character n-grams, attribution cues from the lexicons,
 the cues of the sentences around it and the kind of outlet that published it.
 
-Every step works on a whole batch with array operations (one regex pass, then numpy and scipy.sparse), because
+Every step works on a whole batch with array operations (one whitespace split, then numpy and scipy.sparse), because
 batch scoring must handle 10,000 sentences a second in one process; scikit-learn's own vectorizers tokenise each
 text in Python and are several times slower. The model input is a frame with the columns of `MODEL_COLUMNS`.
 """
@@ -9,10 +9,11 @@ text in Python and are several times slower. The model input is a frame with the
 from __future__ import annotations
 
 import re
+import threading
 import weakref
-from collections.abc import Iterable, Mapping, Sequence
+from itertools import chain, compress, repeat
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -146,35 +147,88 @@ class Tokens:
     doc: np.ndarray
     vocab: np.ndarray
     n_docs: int
+    ids: np.ndarray  # per vocab entry, its id in this process's token table (see `_columns`)
+    table: _PieceTable
 
 
 def tokenize(texts: Sequence[str]) -> Tokens:
-    """Tokenise all texts at once: split the joined text on whitespace, then split and normalise only the
-    distinct pieces with the token regex (a few thousand, not a few hundred thousand; most seen in earlier batches)."""
+    """Tokenise all texts at once: split the joined text on whitespace, then look each piece up among the pieces
+    this process has seen (only new ones are split and normalised with the token regex) and expand the pieces
+    into their tokens with array operations."""
+    global _PIECES
     texts = [text.replace(_SEP, " ") for text in texts] if any(_SEP in text for text in texts) else list(texts)
     if not texts:
         empty = np.zeros(0, dtype=np.int64)
-        return Tokens(codes=empty, doc=empty, vocab=np.array([START], dtype=object), n_docs=0)
-    pieces, distinct = pd.factorize(np.array((_SEP + " " + f" {_SEP} ".join(texts)).split(), dtype=object), sort=False)
-    parts = list(map(_piece_tokens, distinct.tolist()))
-    lengths = np.fromiter(map(len, parts), dtype=np.int64, count=len(parts))
-    flat, vocab_array = pd.factorize(np.array([token for part in parts for token in part], dtype=object), sort=False)
-    first = np.cumsum(lengths) - lengths
-    # token j of the output is flat[first[piece] + (its rank within its piece)]
-    counts = lengths[pieces]
+        return Tokens(codes=empty, doc=empty, vocab=np.array([START], dtype=object), n_docs=0, ids=np.zeros(1, dtype=np.int64), table=_PIECES)
+    if len(_PIECES.index) > _PIECES_KEPT:
+        _PIECES = _PieceTable()
+    table = _PIECES
+    pieces = (_SEP + " " + f" {_SEP} ".join(texts)).split()
+    found = np.fromiter(map(table.index.get, pieces, repeat(-1)), dtype=np.int64, count=len(pieces))
+    new = found < 0
+    if new.any():
+        unseen = list(compress(pieces, new.tolist()))
+        table.add(list(dict.fromkeys(unseen)))
+        found[new] = np.fromiter(map(table.index.__getitem__, unseen), dtype=np.int64, count=len(unseen))
+    first, lengths, flat = table.first, table.lengths, table.flat
+    counts = lengths[found]
     ends = np.cumsum(counts)
-    rank = np.arange(ends[-1] if len(ends) else 0) - np.repeat(ends - counts, counts)
-    codes = flat[np.repeat(first[pieces], counts) + rank].astype(np.int64)
-    vocab_array = np.asarray(vocab_array, dtype=object)
-    doc = np.cumsum(codes == int(np.flatnonzero(vocab_array == START)[0])) - 1
-    return Tokens(codes=codes, doc=doc, vocab=vocab_array, n_docs=len(texts))
+    # token j of the output is flat[first[its piece] + its rank within the piece]
+    known = flat[np.repeat(first[found] - (ends - counts), counts) + np.arange(ends[-1])]
+    codes, ids = pd.factorize(known, sort=False)
+    doc = np.cumsum(known == 0) - 1  # token 0 is START
+    return Tokens(codes=codes.astype(np.int64), doc=doc, vocab=table.names[ids], n_docs=len(texts), ids=ids, table=table)
 
 
-@lru_cache(maxsize=1 << 18)
-def _piece_tokens(piece: str) -> tuple[str, ...]:
-    """The tokens of one whitespace-free piece: most are one plain word, lower-cased; the rest (punctuation,
-    digits, quotes) are split with the regex. Cached: a batch's pieces were mostly seen in earlier batches."""
-    return (piece.lower(),) if piece.isalpha() else tuple(_normal(token) for token in _TOKEN.findall(piece))
+class _PieceTable:
+    """The whitespace-free pieces and tokens this process has seen: piece i holds the token ids
+    `flat[first[i] : first[i] + lengths[i]]`. Pieces repeat from batch to batch, so most are looked up, not split
+    again; all is forgotten past _PIECES_KEPT pieces. Threads may share it: `add` publishes a piece in `index`
+    only once its tokens are in the arrays."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.index: dict[str, int] = {}
+        self.token_ids: dict[str, int] = {START: 0}
+        self.names = np.array([START], dtype=object)
+        self.first = np.zeros(0, dtype=np.int64)
+        self.lengths = np.zeros(0, dtype=np.int64)
+        self.flat = np.zeros(0, dtype=np.int64)
+
+    def add(self, pieces: list[str]) -> None:
+        """Split and normalise new (distinct) pieces: most are one plain word, lower-cased; the rest (punctuation,
+        digits, quotes) are split with the regex."""
+        with self._lock:
+            pieces = [piece for piece in pieces if piece not in self.index]  # another thread may have added some
+            tokens = [(piece.lower(),) if piece.isalpha() else [_normal(token) for token in _TOKEN.findall(piece)] for piece in pieces]
+            flat = list(chain.from_iterable(tokens))
+            new = [token for token in dict.fromkeys(flat) if token not in self.token_ids]
+            self.token_ids.update(zip(new, range(len(self.names), len(self.names) + len(new))))
+            self.names = np.concatenate([self.names, np.array(new, dtype=object)])
+            added = np.fromiter(map(len, tokens), dtype=np.int64, count=len(tokens))
+            self.first = np.concatenate([self.first, len(self.flat) + np.cumsum(added) - added])
+            self.lengths = np.concatenate([self.lengths, added])
+            self.flat = np.concatenate([self.flat, np.fromiter(map(self.token_ids.__getitem__, flat), dtype=np.int64, count=len(flat))])
+            self.index.update(zip(pieces, range(len(self.index), len(self.index) + len(pieces))))
+
+
+_PIECES = _PieceTable()
+_PIECES_KEPT = 1 << 18
+# Per fitted step, what `_columns` found for the tokens of the process's token table (while that table lasts).
+_COLUMNS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _columns(step: object, tokens: Tokens, find: Callable[[np.ndarray], np.ndarray | sp.csr_matrix]) -> np.ndarray | sp.csr_matrix:
+    """`find(vocab)` for the vocab of `tokens`, one row per token (a column id, or a sparse row), computed once
+    per token of the process's token table for each fitted `step`: batches repeat most of their words."""
+    table, found = _COLUMNS.get(step, (None, None))
+    if table is not tokens.table:
+        table, found = tokens.table, find(tokens.table.names[:0])
+    if found.shape[0] < len(table.names):
+        more = find(table.names[found.shape[0] :])
+        found = sp.vstack([found, more], format="csr") if sp.issparse(more) else np.concatenate([found, more])
+        _COLUMNS[step] = (table, found)
+    return found[tokens.ids]
 
 
 def _normal(token: str) -> str:
@@ -249,7 +303,7 @@ class PhraseMatcher:
 
     def match(self, tokens: Tokens) -> sp.csr_matrix:
         """Per text, how often each (lexicon, phrase) entry occurs in it."""
-        ids = self.words.get_indexer(tokens.vocab)[tokens.codes] if len(tokens.codes) else tokens.codes
+        ids = _columns(self, tokens, self.words.get_indexer)[tokens.codes]
         rows, cols = [], []
         for n, (keys, phrase_ids) in self.tables.items():
             where, key = _ngram_keys(ids, tokens.doc, n, self.base)
@@ -393,6 +447,7 @@ class WordNgrams(BaseEstimator, TransformerMixin):
         lo, hi = self.ngram_range
         if not 1 <= lo <= hi <= 3:
             raise ValueError(f"ngram_range must lie within (1, 3), got {self.ngram_range}")
+        _COLUMNS.pop(self, None)
         train = np.zeros(tokens.n_docs, dtype=bool)
         train[batch.text] = True
         seen = train[tokens.doc] & (tokens.vocab[tokens.codes] != START)
@@ -417,9 +472,12 @@ class WordNgrams(BaseEstimator, TransformerMixin):
 
     def _ids(self, tokens: Tokens) -> np.ndarray:
         """Per token, its column in the unigram vocabulary; `START` gets the id just past it; -1 if unknown."""
-        ids = self.vocabulary_.get_indexer(tokens.vocab.astype(str))
-        ids[tokens.vocab == START] = len(self.vocabulary_)
-        return ids[tokens.codes] if len(tokens.codes) else tokens.codes
+        return _columns(self, tokens, self._vocabulary_ids)[tokens.codes]
+
+    def _vocabulary_ids(self, words: np.ndarray) -> np.ndarray:
+        ids = self.vocabulary_.get_indexer(words.astype(str))
+        ids[words == START] = len(self.vocabulary_)
+        return ids
 
     def _counts(self, batch: Batch) -> sp.csr_matrix:
         tokens = batch.tokens
@@ -492,15 +550,10 @@ def _char_gram_keys(words: Sequence[str], lo: int, hi: int) -> tuple[np.ndarray,
     return (*(np.concatenate(part) for part in zip(*found)), padded)
 
 
-# Per fitted CharNgrams, the n-gram columns of every word it has seen in this process (at most _GRAMS_KEPT words).
-_GRAMS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-_GRAMS_KEPT = 1 << 18
-
-
 class CharNgrams(BaseEstimator, TransformerMixin):
     """Character n-grams inside words, padded by a space at each end like scikit-learn's 'char_wb' (TF-IDF, l2).
 
-    N-grams are hashed per distinct word of the batch with array operations and looked up in the fitted table;
+    N-grams are hashed per word new to the process with array operations and looked up in the fitted table;
     a sentence's counts are then its word counts times the word-by-n-gram matrix (one sparse product).
     """
 
@@ -510,7 +563,7 @@ class CharNgrams(BaseEstimator, TransformerMixin):
         self.sublinear_tf = sublinear_tf
 
     def fit(self, batch: Batch, y=None) -> CharNgrams:
-        _GRAMS.pop(self, None)
+        _COLUMNS.pop(self, None)
         words = batch.tokens.vocab.astype(str)
         owner, keys, offset, size, padded = _char_gram_keys(words, *self.ngram_range)
         table, first, column = np.unique(keys, return_index=True, return_inverse=True)
@@ -530,29 +583,14 @@ class CharNgrams(BaseEstimator, TransformerMixin):
         return counts[batch.text]
 
     def transform(self, batch: Batch) -> sp.csr_matrix:
-        return _tfidf(self._word_counts(batch) @ self._grams(batch.tokens.vocab.tolist()), self.idf_, self.sublinear_tf)
+        return _tfidf(self._word_counts(batch) @ _columns(self, batch.tokens, self._grams), self.idf_, self.sublinear_tf)
 
-    def _grams(self, words: list[str]) -> sp.csr_matrix:
-        """Words x fitted n-grams: how often each n-gram occurs in each word. Each word's n-gram columns are
-        remembered (per fitted model, in this process), so only words new to the process are hashed."""
-        known = _GRAMS.setdefault(self, {})
-        if len(known) > _GRAMS_KEPT:
-            known.clear()
-        per_word = list(map(known.get, words))
-        new = [word for word, columns in zip(words, per_word) if columns is None]
-        if new:
-            owner, keys, _, _, _ = _char_gram_keys(new, *self.ngram_range)
-            found = _lookup(keys, self.table_)
-            hit = np.flatnonzero(found >= 0)
-            hit = hit[np.argsort(owner[hit], kind="stable")]
-            bounds = np.searchsorted(owner[hit], np.arange(len(new) + 1))
-            columns = found[hit]
-            known.update((word, columns[bounds[i] : bounds[i + 1]]) for i, word in enumerate(new))
-            per_word = list(map(known.__getitem__, words))
-        lengths = np.fromiter(map(len, per_word), dtype=np.int64, count=len(per_word))
-        columns = np.concatenate(per_word) if per_word else np.zeros(0, dtype=np.int64)
-        indptr = np.concatenate([[0], np.cumsum(lengths)])
-        return sp.csr_matrix((np.ones(len(columns)), columns, indptr), shape=(len(words), len(self.table_)))
+    def _grams(self, words: np.ndarray) -> sp.csr_matrix:
+        """Words x fitted n-grams: how often each n-gram occurs in each word."""
+        owner, keys, _, _, _ = _char_gram_keys(words.tolist(), *self.ngram_range)
+        found = _lookup(keys, self.table_)
+        hit = found >= 0
+        return _count_matrix(owner[hit], found[hit], (len(words), len(self.table_)))
 
     def get_feature_names_out(self, input_features=None) -> np.ndarray:
         return self.names_
@@ -610,12 +648,12 @@ class OutletKind(BaseEstimator, TransformerMixin):
 
     def transform(self, batch: Batch) -> sp.csr_matrix:
         kind = pd.Index(self.kinds_).get_indexer(batch.outlet_kind)
-        onehot = np.zeros((len(batch), len(self.kinds_)))
-        known = kind >= 0
-        onehot[np.flatnonzero(known), kind[known]] = 1.0
-        flags = batch.flags[batch.text][:, self.flags_]
-        crossed = [onehot * flags[:, [i]] for i in range(flags.shape[1])]
-        return sp.csr_matrix(np.hstack([onehot, *crossed]))
+        known = np.flatnonzero(kind >= 0)
+        # per row of a known kind: the kind alone, then the kind in the block of each flag the row has
+        values = np.column_stack([np.ones(len(known)), batch.flags[batch.text[known]][:, self.flags_]])
+        rows, block = np.nonzero(values)
+        shape = (len(batch), len(self.kinds_) * values.shape[1])
+        return sp.csr_matrix((values[rows, block], (known[rows], block * len(self.kinds_) + kind[known][rows])), shape=shape)
 
     def get_feature_names_out(self, input_features=None) -> np.ndarray:
         names = [f"outlet: {kind}" for kind in self.kinds_]

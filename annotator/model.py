@@ -24,7 +24,7 @@ import pandas as pd
 import sklearn
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion, Pipeline
-from threadpoolctl import threadpool_limits
+from threadpoolctl import ThreadpoolController
 
 from annotator import features
 from annotator.scheme import load_scheme
@@ -76,10 +76,17 @@ def build_pipeline(**params: Any) -> Pipeline:
     return pipeline.set_params(**{**defaults, **params})
 
 
-def single_threaded() -> threadpool_limits:
+def single_threaded():
     """Run numeric libraries on one thread: on a small shared machine their OpenMP threads spin against other
-    processes (grouped CV measured 54 s with them, 6 s without), and batch scoring parallelises by process."""
-    return threadpool_limits(limits=1)
+    processes (grouped CV measured 54 s with them, 6 s without), and batch scoring parallelises by process.
+    The libraries are found once per process (a scan of the loaded libraries costs 5 ms, once per predict call)."""
+    global _CONTROLLER
+    if _CONTROLLER is None:
+        _CONTROLLER = ThreadpoolController()
+    return _CONTROLLER.limit(limits=1)
+
+
+_CONTROLLER: ThreadpoolController | None = None
 
 
 def training_rows(frame: pd.DataFrame) -> pd.DataFrame:
@@ -241,11 +248,11 @@ def _predictions(pipeline: Pipeline, proba: np.ndarray, index: pd.Index) -> pd.D
     scheme = load_scheme()
     order = [list(pipeline.classes_).index(key) for key in scheme.keys]
     proba = proba[:, order]
-    out = pd.DataFrame(proba, columns=scheme.prob_columns(), index=index)
     best = proba.argmax(axis=1) if len(proba) else np.zeros(0, dtype=int)
-    out["label"] = np.asarray(scheme.keys, dtype=object)[best]
-    out["confidence"] = proba.max(axis=1) if len(proba) else np.zeros(0)
-    return out
+    columns = dict(zip(scheme.prob_columns(), proba.T))
+    columns["label"] = np.asarray(scheme.keys, dtype=object)[best]
+    columns["confidence"] = proba.max(axis=1) if len(proba) else np.zeros(0)
+    return pd.DataFrame(columns, index=index)
 
 
 def feature_names(pipeline: Pipeline) -> np.ndarray:
@@ -279,15 +286,26 @@ def _explanations(pipeline: Pipeline, X, predicted: np.ndarray, top: int) -> lis
     rows = np.repeat(np.arange(X.shape[0]), np.diff(X.indptr))
     push = X.data * coef[predicted[rows], X.indices]
     positive = np.flatnonzero(push > 0)
+    # A cheap sort first (one float key per entry, which may merge nearly equal pushes of a row): no push smaller
+    # than the smallest among a row's first `top` can be in its top, so only the rest is sorted exactly.
+    coarse = positive[np.argsort(rows[positive] + 1.0 / (1.0 + push[positive]), kind="stable")]
+    leading = coarse[_ranks(rows[coarse], X.shape[0]) < top]
+    floor = np.full(X.shape[0], np.inf)
+    np.minimum.at(floor, rows[leading], push[leading])
+    candidates = positive[push[positive] >= floor[rows[positive]]]
     # rows ascending; within a row the largest push first, equal pushes in feature order (whatever the batch)
-    order = positive[np.lexsort((X.indices[positive], -push[positive], rows[positive]))]
-    first = np.searchsorted(rows[order], np.arange(X.shape[0]))
-    chosen = order[np.arange(len(order)) - first[rows[order]] < top]
+    order = candidates[np.lexsort((X.indices[candidates], -push[candidates], rows[candidates]))]
+    chosen = order[_ranks(rows[order], X.shape[0]) < top]
     names = _feature_names(pipeline)
     found: list[list[tuple[str, float]]] = [[] for _ in range(X.shape[0])]
     for row, column, weight in zip(rows[chosen].tolist(), X.indices[chosen].tolist(), np.round(push[chosen], 4).tolist()):
         found[row].append((names[column], weight))
     return found
+
+
+def _ranks(rows: np.ndarray, n_rows: int) -> np.ndarray:
+    """Each entry's position within its row, for entries grouped by row (ascending)."""
+    return np.arange(len(rows)) - np.searchsorted(rows, np.arange(n_rows))[rows]
 
 
 def _feature_names(pipeline: Pipeline) -> np.ndarray:

@@ -2,7 +2,8 @@
 
 Articles are read in the calling process and grouped into chunks (at most `chunk_articles` articles or
 `CHUNK_CHARS` characters); each chunk is split, featurised, predicted and explained by a worker: inline
-(jobs=1), a loky process pool (jobs>1) or Dask workers. At most two chunks per worker are in flight and results
+(jobs=1), a loky process pool (jobs>1) or Dask workers, which also encode the records for the output file, so
+the calling process only reads, appends bytes and reports. At most two chunks per worker are in flight and results
 come back in submission order, so the output is the same record for record whatever runs it, and memory stays
 flat however large the input. Each worker loads the model once (cached by path and content hash). With a remote
 Dask scheduler the model path must name the same file on every worker (shared storage): a worker whose file
@@ -26,6 +27,7 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from annotator import features, model, read, segment, writers
@@ -104,6 +106,7 @@ def cached_model(path: str | Path, digest: str | None = None):
 
 def _predict(pipeline, inputs: pd.DataFrame, scheme: Scheme, cues: bool) -> pd.DataFrame:
     """Label, confidence, probabilities (rounded) and cues for every row of `inputs`, PREDICT_ROWS at a time."""
+    numbers = ["confidence", *scheme.prob_columns()]
     parts = []
     for first in range(0, len(inputs), PREDICT_ROWS):
         batch = inputs.iloc[first:first + PREDICT_ROWS]
@@ -111,13 +114,13 @@ def _predict(pipeline, inputs: pd.DataFrame, scheme: Scheme, cues: bool) -> pd.D
             predicted, explained = model.predict_explain(pipeline, batch, top=CUES)
         else:
             predicted = model.predict(pipeline, batch)
-        part = predicted[["label", "confidence", *scheme.prob_columns()]].reset_index(drop=True)
-        numbers = ["confidence", *scheme.prob_columns()]
-        part[numbers] = part[numbers].astype(float).round(DIGITS)
+        # built from arrays: per chunk, pandas' column selection and rounding cost more than the numbers themselves
+        part = {"label": predicted["label"].to_numpy(dtype=object)}
+        part.update((column, np.round(predicted[column].to_numpy(dtype=float), DIGITS)) for column in numbers)
         if cues:  # the terms that pushed each row towards its label most, as a short comma-separated string
-            part["cues"] = pd.Series([", ".join(term for term, _ in terms) for terms in explained], dtype=object)
-        parts.append(part)
-    return pd.concat(parts, ignore_index=True)
+            part["cues"] = np.array([", ".join(term for term, _ in terms) for terms in explained], dtype=object)
+        parts.append(pd.DataFrame(part))
+    return parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
 
 
 def _score_batch(articles: list[Article], pipeline, scheme: Scheme, cues: bool) -> tuple[pd.DataFrame, list[int | str]]:

@@ -136,3 +136,16 @@ def test_parse_refuses_a_frame_without_the_model_columns():
     parse, _ = _batch(["x"])
     with pytest.raises(ValueError, match="context_frame"):
         parse.transform(pd.DataFrame({"text": ["x"]}))
+
+
+def test_features_of_a_batch_do_not_depend_on_what_the_process_tokenised_before():
+    parse, batch = _batch(["The Kremlin said yes.", "Kremlin aides said no."])
+    words = features.WordNgrams(min_df=1).fit(batch)
+    chars = features.CharNgrams(min_df=1).fit(batch)
+    before = [step.transform(batch).toarray() for step in (words, chars)]
+    _batch(["Brand new tokens: zyxwvut, 42 “quoted” ones."], parse)  # grows the process's token table
+    _, again = _batch(["The Kremlin said yes.", "Kremlin aides said no."], parse)
+    assert all(np.array_equal(b, step.transform(again).toarray()) for b, step in zip(before, (words, chars)))
+    refit = words.fit(_batch(["Other words entirely.", "Other words again."], parse)[1])  # same object, new fit
+    assert set(refit.get_feature_names_out()) >= {"word: other", "word: words"}
+    assert refit.transform(again).nnz == 0

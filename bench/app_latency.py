@@ -97,7 +97,7 @@ def main() -> None:
                               ("most useful next, model", True, "useful")):
         os.environ["ANNOTATOR_MODEL"] = str(model_path if model else folder / "none.joblib")
         at = AppTest.from_file(str(REPO / "app.py"), default_timeout=600).run()
-        at.sidebar.text_input(key="reviewer").input(f"bench-{len(results)}").run()
+        at.sidebar.text_input(key="reviewer_field").input(f"bench-{len(results)}").run()
         if mode:
             started = time.perf_counter()
             at.radio(key="queue_mode").set_value(mode).run()

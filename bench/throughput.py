@@ -156,8 +156,8 @@ def main() -> None:
         ]
         if not options.no_dask:
             runs.append(("score, dask local (2 workers)", lambda: score(listing, 1, 2, "local")))
-        # The same corpus 4 times over: start-up (imports, model load, workers) is spread over more sentences.
-        runs += [(f"score, jobs {jobs}, whole input x4", lambda jobs=jobs: score(listing, 4, jobs)) for jobs in (1, 2)]
+        # The same corpus 8 times over: start-up (imports, model load, workers) is spread over more sentences.
+        runs += [(f"score, jobs {jobs}, whole input x8", lambda jobs=jobs: score(listing, 8, jobs)) for jobs in (1, 2)]
         for repeat in (1, 4, 16):
             runs.append((f"score, jobs 1, {options.scale_articles} files x{repeat}",
                          lambda repeat=repeat: score(scale_listing, repeat, 1)))

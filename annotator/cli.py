@@ -84,10 +84,7 @@ def import_(
 
     with clean_errors(), open_store(db) as store:
         counts = store.add_articles(tqdm(articles(), unit=" articles", disable=not sys.stderr.isatty()))
-    typer.echo(
-        f"articles: {counts.articles_new} new, {counts.articles_known} already known; "
-        f"sentences: {counts.sentences_new} new, {counts.sentences_known} already known"
-    )
+    typer.echo(str(counts))
     if problems:
         fail(f"{len(problems)} input(s) could not be read")
 

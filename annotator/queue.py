@@ -21,11 +21,10 @@ USEFUL = "useful"
 MODES = (ORDER, USEFUL)
 SCORE_ARTICLES = 64  # articles predicted per call when filling the prediction cache
 
-# Live (not undone) labels and skips, and the same for reviewer `?` on sentence `s`: the store's rule for "labelled".
-_LIVE_LABELS = """SELECT n.sentence_id, n.reviewer FROM annotations n WHERE n.action = 'label'
-                  AND NOT EXISTS (SELECT 1 FROM annotations u WHERE u.undoes = n.seq)"""
-_LABELLED_BY = """SELECT 1 FROM annotations n WHERE n.reviewer = ? AND n.sentence_id = s.id AND n.action = 'label'
-                  AND NOT EXISTS (SELECT 1 FROM annotations u WHERE u.undoes = n.seq)"""
+# The store's `latest` table holds each reviewer's current (not undone) label or skip per sentence: the store's one
+# rule for "labelled". Live labels of all reviewers, and the same for reviewer `?` on sentence `s`.
+_LIVE_LABELS = "SELECT n.sentence_id, n.reviewer FROM latest n WHERE n.action = 'label'"
+_LABELLED_BY = "SELECT 1 FROM latest n WHERE n.reviewer = ? AND n.action = 'label' AND n.sentence_id = s.id"
 
 
 @dataclass(frozen=True)
@@ -68,14 +67,6 @@ def _article_filter(article_id: str | None) -> tuple[str, list]:
 def labelled_ids(store: Store, reviewer: str) -> set[str]:
     """The sentences the reviewer has a live label (or skip) on."""
     return set(_column(store, _LIVE_LABELS + " AND n.reviewer = ?", [reviewer]))
-
-
-def progress(store: Store, reviewer: str, article_id: str | None = None) -> tuple[int, int]:
-    """(sentences the reviewer labelled or skipped, all sentences), like `Store.progress` but fast on a big store."""
-    if article_id:
-        return store.progress(reviewer, article_id)
-    done = _column(store, f"SELECT count(DISTINCT sentence_id) FROM ({_LIVE_LABELS} AND n.reviewer = ?)", [reviewer])
-    return int(done[0]), int(_column(store, "SELECT count(*) FROM sentences", [])[0])
 
 
 def ranking(store: Store, model_id: str) -> list[str]:
@@ -129,7 +120,7 @@ def next_batch(store: Store, reviewer: str, settings: QueueSettings, *, ranked: 
     settings, the reviewer and how much is done, so a run is repeatable.
     """
     size = settings.size
-    done = progress(store, reviewer)[0]
+    done = store.progress(reviewer)[0]
     rng = random.Random(f"{settings.seed}:{reviewer}:{settings.mode}:{settings.article_id}:{done}")
     chosen: list[str] = []
     if settings.overlap_share:

@@ -479,6 +479,9 @@ class Store:
 
     def progress(self, reviewer: str, article_id: str | None = None) -> tuple[int, int]:
         """(sentences the reviewer has labelled or skipped, all sentences), in one article or overall."""
+        if article_id is None:  # overall: count the reviewer's current labels, not every sentence
+            done = self._one("SELECT count(*) FROM latest WHERE reviewer = ? AND action = 'label'", [reviewer])
+            return int(done[0]), int(self._one("SELECT count(*) FROM sentences", [])[0])
         where, params = _filters(("s.article_id", article_id))
         row = self._one(
             f"SELECT sum(EXISTS ({_has_label_sql()})), count(*) FROM sentences s WHERE {where}", [reviewer, *params]

@@ -99,7 +99,7 @@ def _progress(store: Store, reviewer: str, settings: queue.QueueSettings) -> Non
     """The reviewer's progress in the chosen article (if one is chosen) and over all articles."""
     scopes = [("this article", settings.article_id)] if settings.article_id else []
     for scope, article_id in [*scopes, ("all articles", None)]:
-        done, total = queue.progress(store, reviewer, article_id)
+        done, total = store.progress(reviewer, article_id)
         st.progress(done / total if total else 0.0, text=f"{reviewer}, {scope}: {done} of {total} sentences labelled")
 
 

@@ -33,6 +33,8 @@ SUFFIXES = DOCUMENT_SUFFIXES + RECORD_SUFFIXES
 STDIN = "-"
 STDIN_NAME = "<stdin>"
 RECORD_FIELDS = ("id", "text", "title", "outlet", "url", "date")
+PART_BYTES = 1 << 20  # input bytes per part (see `parts`): large enough to score efficiently, small enough to keep
+PART_FILES = 256  # every worker busy and memory flat
 
 # UTF-32 before UTF-16: the UTF-32-LE mark starts with the UTF-16-LE one.
 _BOMS = (
@@ -78,21 +80,152 @@ def iter_articles(
 
     Never raises on bad data: a bad file, line or row is yielded as a Problem and reading goes on.
     """
+    for part in parts(paths, stdin=stdin, max_bytes=max_bytes):
+        yield from part.read(max_bytes)
+
+
+@dataclass(frozen=True)
+class Files:
+    """A part of the input: whole files, read in order."""
+
+    paths: tuple[str, ...]
+
+    def read(self, max_bytes: int = MAX_DOCUMENT_BYTES) -> Iterator[Article | Problem]:
+        for path in self.paths:
+            yield from _read_path(Path(path), max_bytes)
+
+
+@dataclass(frozen=True)
+class Lines:
+    """A part of the input: the lines of a JSONL file from byte `start` to byte `stop`, the first being line `first`."""
+
+    path: str
+    start: int
+    stop: int
+    first: int
+
+    def read(self, max_bytes: int = MAX_DOCUMENT_BYTES) -> Iterator[Article | Problem]:
+        try:
+            with open(self.path, "rb") as stream:
+                stream.seek(self.start)
+                yield from _jsonl(_lines(self.path, stream, max_bytes, first=self.first, stop=self.stop))
+        except OSError as error:
+            yield Problem(f"{self.path}:{self.first}", f"cannot read: {error.strerror or error}")
+
+
+@dataclass(frozen=True)
+class Items:
+    """A part of the input read already: articles and problems from stdin or a large CSV file, or a missing path."""
+
+    items: tuple[Article | Problem, ...]
+
+    def read(self, max_bytes: int = MAX_DOCUMENT_BYTES) -> Iterator[Article | Problem]:
+        yield from self.items
+
+
+Part = Files | Lines | Items
+
+
+def parts(
+    paths: Iterable[str | Path] | str | Path,
+    *,
+    stdin: IO[str] | None = None,
+    max_bytes: int = MAX_DOCUMENT_BYTES,
+    part_bytes: int = PART_BYTES,
+) -> Iterator[Part]:
+    """The inputs as consecutive parts of about `part_bytes` each, which any process that sees the same files can
+    read on its own: reading them in order gives exactly the articles of `iter_articles`.
+
+    Small files are grouped (at most PART_FILES a part), a large JSONL file is cut into ranges of whole lines;
+    stdin and large CSV files (whose rows may span lines) are read here and passed on in batches.
+    """
+    group: list[str] = []
+    size = 0
+    for entry in _entries(paths, stdin, max_bytes):
+        if isinstance(entry, Path):
+            entry_size = _file_size(entry)
+            if entry_size <= part_bytes or entry.suffix.lower() not in RECORD_SUFFIXES:
+                if group and (size + entry_size > part_bytes or len(group) >= PART_FILES):
+                    yield Files(tuple(group))
+                    group, size = [], 0
+                group.append(str(entry))
+                size += entry_size
+                continue
+        if group:
+            yield Files(tuple(group))
+            group, size = [], 0
+        if isinstance(entry, Path) and entry.suffix.lower() == ".jsonl":
+            yield from _line_ranges(entry, part_bytes)
+        elif isinstance(entry, Path):
+            yield from _batched(_read_path(entry, max_bytes), part_bytes)
+        else:
+            yield from _batched(entry, part_bytes)
+    if group:
+        yield Files(tuple(group))
+
+
+def _entries(paths: Iterable[str | Path] | str | Path, stdin: IO[str] | None, max_bytes: int) -> Iterator[Path | Iterator[Article | Problem]]:
+    """Each file to read, in order (folders walked), or the items of what is not a file (stdin, a missing path)."""
     for path in [paths] if isinstance(paths, (str, Path)) else paths:
         if str(path) == STDIN:
-            yield from _records(STDIN_NAME, ".jsonl", stdin or sys.stdin, max_bytes)
+            yield _records(STDIN_NAME, ".jsonl", stdin or sys.stdin, max_bytes)
             continue
         path = Path(path)
         if path.is_dir():
             files = sorted(_walk(path), key=lambda file: file.relative_to(path).parts)
             if not files:
-                yield Problem(str(path), f"no {', '.join(SUFFIXES)} files in this folder")
-            for file in files:
-                yield from _read_path(file, max_bytes)
+                yield iter([Problem(str(path), f"no {', '.join(SUFFIXES)} files in this folder")])
+            yield from files
         elif not path.exists():
-            yield Problem(str(path), "no such file or folder")
+            yield iter([Problem(str(path), "no such file or folder")])
         else:
-            yield from _read_path(path, max_bytes)
+            yield path
+
+
+def _file_size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0  # reading it will say what is wrong
+
+
+def _batched(items: Iterator[Article | Problem], part_bytes: int) -> Iterator[Items]:
+    """Consecutive Items parts of about `part_bytes` characters of article text."""
+    batch, size = [], 0
+    for item in items:
+        batch.append(item)
+        size += len(item.text) if isinstance(item, Article) else 0
+        if size >= part_bytes:
+            yield Items(tuple(batch))
+            batch, size = [], 0
+    if batch:
+        yield Items(tuple(batch))
+
+
+def _line_ranges(path: Path, part_bytes: int) -> Iterator[Part]:
+    """A large JSONL file as ranges of whole lines of about `part_bytes` each, found by reading it once."""
+    source = str(path)
+    try:
+        with open(path, "rb") as stream:
+            if b"\x00" in stream.read(8192):
+                yield Files((source,))  # reading it reports a binary file
+                return
+            stream.seek(0)
+            start, first, line, blank = 0, 1, 1, True
+            while piece := stream.readline(part_bytes):
+                blank = blank and piece.isspace()
+                if piece.endswith(b"\n"):
+                    line += 1
+                    if stream.tell() - start >= part_bytes:
+                        yield Lines(source, start, stream.tell(), first)
+                        start, first = stream.tell(), line
+            if stream.tell() > start:
+                yield Lines(source, start, stream.tell(), first)
+    except OSError:
+        yield Files((source,))  # reading it reports why it cannot be read
+        return
+    if blank:
+        yield Items((Problem(source, "empty file"),))
 
 
 def read_articles(paths: Iterable[str | Path] | str | Path, **options) -> list[Article]:
@@ -200,10 +333,14 @@ def _records(source: str, suffix: str, stream: IO, max_bytes: int) -> Iterator[A
         yield Problem(source, "empty file")
 
 
-def _lines(source: str, stream: IO, max_bytes: int) -> Iterator[tuple[str, str | Problem]]:
-    """("source:line", text) for each line, without holding more than one line; over-long or undecodable lines
-    come as a Problem instead of their text."""
-    for number in itertools.count(1):
+def _lines(
+    source: str, stream: IO, max_bytes: int, *, first: int = 1, stop: int | None = None
+) -> Iterator[tuple[str, str | Problem]]:
+    """("source:line", text) for each line (the first numbered `first`, the last ending at byte `stop` or at the
+    end), without holding more than one line; over-long or undecodable lines come as a Problem instead of their text."""
+    for number in itertools.count(first):
+        if stop is not None and stream.tell() >= stop:
+            return
         line = stream.readline(max_bytes + 1)
         if not line:
             return

@@ -165,18 +165,27 @@ class ReportBuilder:
     def add(self, article: Article, scored: pd.DataFrame, summary: dict | None = None) -> None:
         """Count one scored article (its `summary_row` may be passed when already computed) and render it if room."""
         summary = summary or summary_row(article, scored, self.scheme)
+        self.count(summary)
+        if self.wants_articles:
+            self._rows.append(summary)
+            self._sections.append(self._article_html(len(self._sections), article, scored))
+
+    def count(self, summary: dict) -> None:
+        """Count one scored article in the totals from its `summary_row` alone, without rendering it."""
         self.articles += 1
         self.sentences += summary["sentences"]
-        totals = self._outlets.setdefault(article.outlet or UNKNOWN_OUTLET, _OutletTotals())
+        totals = self._outlets.setdefault(summary["outlet"] or UNKNOWN_OUTLET, _OutletTotals())
         totals.kind = totals.kind or summary["outlet_kind"]
         totals.articles += 1
         totals.sentences += summary["sentences"]
         totals.confidence += summary["mean_confidence"] * summary["sentences"]
         for key in self.scheme.keys:
             totals.counts[key] = totals.counts.get(key, 0) + summary[f"n_{key}"]
-        if len(self._sections) < self.max_articles:
-            self._rows.append(summary)
-            self._sections.append(self._article_html(len(self._sections), article, scored))
+
+    @property
+    def wants_articles(self) -> bool:
+        """Whether the next article added is rendered in full (the first `max_articles` are)."""
+        return len(self._sections) < self.max_articles
 
     def add_failure(self) -> None:
         self.failures += 1

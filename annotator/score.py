@@ -1,13 +1,12 @@
 """Streaming batch scoring: articles in, one scored record per sentence out, in input order, in bounded memory.
 
-Articles are read in the calling process and grouped into chunks (at most `chunk_articles` articles or
-`CHUNK_CHARS` characters); each chunk is split, featurised, predicted and explained by a worker: inline
-(jobs=1), a loky process pool (jobs>1) or Dask workers, which also encode the records for the output file, so
-the calling process only reads, appends bytes and reports. At most two chunks per worker are in flight and results
-come back in submission order, so the output is the same record for record whatever runs it, and memory stays
-flat however large the input. Each worker loads the model once (cached by path and content hash). With a remote
-Dask scheduler the model path must name the same file on every worker (shared storage): a worker whose file
-differs refuses to score.
+The calling process cuts the input into parts (`read.parts`: groups of small files, ranges of lines of a large
+JSONL file) and hands them to workers: inline (jobs=1), a loky process pool (jobs>1) or Dask workers. A worker
+reads its part itself, splits, featurises, predicts and explains it (PREDICT_ROWS sentences at a time) and encodes
+the records for the output file, so the calling process only cuts, appends bytes and reports. At most two parts per worker are in flight and results come back in submission order, so the
+output is the same record for record whatever runs it, and memory stays flat however large the input. Each worker
+loads the model once (cached by path and content hash). With a remote Dask scheduler the inputs and the model
+must have the same paths on every worker (shared storage): a worker whose model file differs refuses to score.
 
 Bad inputs (a `Problem` from the reader, or an article whose scoring raised) are printed to stderr as
 "source: reason" and listed in the errors file, one JSON object {source, reason} per line; the run goes on.
@@ -18,11 +17,13 @@ that path is removed at the start of the run so it always describes the latest r
 from __future__ import annotations
 
 import logging
+import multiprocessing
 import os
 import sys
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,9 +37,7 @@ from annotator.report import MAX_ARTICLES, ReportBuilder, summary_row, summary_s
 from annotator.scheme import Scheme, load_scheme
 from annotator.writers import JsonlWriter, TableWriter, open_writer, output_format
 
-CHUNK_ARTICLES = 64
-CHUNK_CHARS = 1_000_000  # a chunk also closes at this many characters, so a run of long articles stays small
-PREDICT_ROWS = 4_096  # sentences per predict call: a huge article is scored in slices of this many
+PREDICT_ROWS = 8_192  # sentences per predict call: a large part or a huge article is scored in slices of this many
 CUES = 3  # explanation terms kept per sentence in the `cues` column
 DIGITS = 4  # probabilities and confidence are rounded to this many decimals in the output
 IN_FLIGHT_PER_WORKER = 2
@@ -191,58 +190,49 @@ def _merged(items: list, scored: list[int | str]) -> list[int | str]:
 
 @dataclass(frozen=True)
 class _Job:
-    """What every chunk of a run is scored with, sent along with it (so kept small)."""
+    """What every part of a run is scored with, sent along with it (so kept small)."""
 
     model_path: str
     digest: str
     fmt: str
     cues: bool  # the `cues` output column
-    summaries: bool  # per-article summary rows
-    report: bool  # the scored records themselves, cues included, for the HTML report
+    summaries: bool  # per-article summary rows (also wanted by the report)
 
 
 @dataclass
 class _Scored:
-    """A chunk as a worker returns it: its records already encoded, so the writing process only appends them."""
+    """A part as a worker returns it: its records already encoded, so the writing process only appends them."""
 
     encoded: bytes | pd.DataFrame
     rows: int
-    outcomes: list[int | str]
-    summaries: list[dict]
-    frame: pd.DataFrame | None
+    outcomes: list[tuple[str, int | str]]  # per input item: where it came from, its sentence count or why it failed
+    summaries: list[dict]  # per scored article, when asked for
+    kept: list[tuple[Article, pd.DataFrame]]  # the scored articles with their records (cues included), when asked for
 
 
-def _score_encoded(job: _Job, items: list) -> _Scored:
-    """The unit of work a worker runs in a batch run: score a chunk, encode its records for the output file."""
+def _score_part(job: _Job, part: read.Part, keep: bool) -> _Scored:
+    """The unit of work a worker runs in a batch run: read a part of the input, score it and encode its records for
+    the output file; `keep` returns the scored articles too (for the HTML report)."""
     scheme = load_scheme()
     pipeline = cached_model(job.model_path, job.digest)
+    items = list(part.read())
     articles = [item for item in items if isinstance(item, Article)]
-    frame, scored = _score_batch(articles, pipeline, scheme, job.cues or job.report)
-    summaries, offset = [], 0
-    if job.summaries or job.report:
-        for article, outcome in zip(articles, scored):
-            if isinstance(outcome, int):
-                summaries.append(summary_row(article, frame.iloc[offset:offset + outcome], scheme))
-                offset += outcome
+    frame, scored = _score_batch(articles, pipeline, scheme, job.cues or keep)
+    summaries, kept, offset = [], [], 0
+    for article, outcome in zip(articles, scored):
+        if isinstance(outcome, int):
+            records = frame.iloc[offset:offset + outcome]
+            offset += outcome
+            if job.summaries:
+                summaries.append(summary_row(article, records, scheme))
+            if keep:
+                kept.append((article, records))
+    outcomes = [(item.source or getattr(item, "id", ""), outcome) for item, outcome in zip(items, _merged(items, scored))]
     encoded = writers.encode(frame, record_schema(scheme, cues=job.cues), job.fmt)
-    return _Scored(encoded, len(frame), _merged(items, scored), summaries, frame if job.report else None)
+    return _Scored(encoded, len(frame), outcomes, summaries, kept)
 
 
-# --- chunking and execution --------------------------------------------------------------------------------------
-
-def chunked(items: Iterable, max_items: int, max_chars: int = CHUNK_CHARS) -> Iterator[list]:
-    """Consecutive chunks of at most `max_items` items and about `max_chars` characters of article text."""
-    chunk: list = []
-    chars = 0
-    for item in items:
-        chunk.append(item)
-        chars += len(item.text) if isinstance(item, Article) else 0
-        if len(chunk) >= max_items or chars >= max_chars:
-            yield chunk
-            chunk, chars = [], 0
-    if chunk:
-        yield chunk
-
+# --- execution ---------------------------------------------------------------------------------------------------
 
 class _Done:
     """A finished 'future' for inline execution."""
@@ -261,8 +251,10 @@ Submit = Callable[..., object]
 def executor(jobs: int, dask: str | None = None) -> Iterator[tuple[Submit, int]]:
     """A `submit(fn, *args) -> future` for the chosen engine, and how many tasks to keep in flight.
 
-    joblib's own `Parallel` dispatches a new task whenever one completes, not when its result is consumed, so a
-    slow writer would let results pile up; a window of futures over loky's executor (or Dask's) bounds memory.
+    On Linux, local workers are forked from this process once it has loaded the model, so they start with its
+    imports and model in memory instead of paying ~3 s each to import scikit-learn and load it again; elsewhere
+    they are joblib's (loky) reusable workers. joblib's own `Parallel` dispatches a new task whenever one completes,
+    not when its result is consumed, so a slow writer would let results pile up; a window of futures bounds memory.
     """
     if dask:
         from dask.distributed import Client, LocalCluster
@@ -279,6 +271,10 @@ def executor(jobs: int, dask: str | None = None) -> Iterator[tuple[Submit, int]]
                 raise DaskAddressError(f"--dask {dask!r}: use 'local' or a scheduler address like tcp://HOST:8786")
             workers = max(len(client.scheduler_info().get("workers", {})), 1)
             yield (lambda fn, *args: client.submit(fn, *args, pure=False)), IN_FLIGHT_PER_WORKER * workers
+    elif jobs > 1 and sys.platform == "linux":
+        # the pool forks all its workers at the first submit, before it starts its own threads
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork")) as pool:
+            yield pool.submit, IN_FLIGHT_PER_WORKER * jobs
     elif jobs > 1:
         from joblib.externals.loky import get_reusable_executor
 
@@ -288,17 +284,20 @@ def executor(jobs: int, dask: str | None = None) -> Iterator[tuple[Submit, int]]
         yield (lambda fn, *args: _Done(fn(*args))), 1
 
 
-def in_order(submit: Submit, window: int, fn: Callable, chunks: Iterable[list], *args) -> Iterator[tuple[list, object]]:
-    """(chunk, fn(*args, chunk)) for every chunk, in order, with at most `window` chunks submitted and not yet yielded."""
+def in_order(submit: Submit, window: int, fn: Callable, tasks: Iterable[tuple]) -> Iterator:
+    """fn(*args) for every `args` of `tasks`, in order, with at most `window` tasks submitted and not yet yielded
+    (`tasks` is consumed as tasks are submitted, so it may depend on what was yielded so far)."""
     pending: deque = deque()
-    for chunk in chunks:
-        pending.append((chunk, submit(fn, *args, chunk)))
-        if len(pending) >= window:
-            done, future = pending.popleft()
-            yield done, future.result()
-    while pending:
-        done, future = pending.popleft()
-        yield done, future.result()
+    try:
+        for args in tasks:
+            pending.append(submit(fn, *args))
+            if len(pending) >= window:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+    finally:
+        for future in pending:  # the run stopped early: do not score what nobody will read
+            future.cancel()
 
 
 # --- the run -----------------------------------------------------------------------------------------------------
@@ -342,7 +341,7 @@ def score_paths(
     summary: str | Path | None = None,
     html: str | Path | None = None,
     errors: str | Path | None = None,
-    chunk_articles: int = CHUNK_ARTICLES,
+    part_bytes: int = read.PART_BYTES,
     cues: bool = False,
     max_report_articles: int = MAX_ARTICLES,
     progress: bool = True,
@@ -352,8 +351,8 @@ def score_paths(
     Writes one record per sentence to `out` (JSONL, CSV or Parquet, from `fmt` or the extension), and optionally a
     per-article `summary` (CSV or JSONL) and a highlighted `html` report (the first `max_report_articles` articles
     in full). `cues` adds each sentence's top explanation terms (a `cues` column); the report's tooltips show them
-    whether or not. Runs on `jobs` worker processes (default: all cores), or on Dask
-    workers with `dask="local"` or a scheduler address. Raises ModelLoadError if the model cannot be loaded; bad
+    whether or not. Runs on `jobs` worker processes (default: all cores), or on Dask workers with `dask="local"` or
+    a scheduler address, a part of about `part_bytes` of input at a time. Raises ModelLoadError if the model cannot be loaded; bad
     articles are reported and skipped (see the module docstring).
     """
     started = time.perf_counter()
@@ -377,25 +376,30 @@ def score_paths(
         bar = stack.enter_context(_progress_bar(progress))
         failures = _Failures(Path(errors) if errors else Path(f"{out}.errors.jsonl"), lambda line: bar.write(line, file=sys.stderr))
         stack.callback(failures.close)
-        job = _Job(model_path, digest, fmt, cues, summaries=bool(summary), report=bool(html))
-        chunks = chunked(read.iter_articles(inputs), chunk_articles)
-        for chunk, done in in_order(submit, window, _score_encoded, chunks, job):
+        job = _Job(model_path, digest, fmt, cues, summaries=bool(summary or html))
+        # the articles themselves come back only while the report still renders articles in full
+        parts = read.parts(inputs, part_bytes=part_bytes)
+        tasks = ((job, part, report is not None and report.wants_articles) for part in parts)
+        for done in in_order(submit, window, _score_part, tasks):
             writer.write_encoded(done.encoded, done.rows)
-            rows, offset = iter(done.summaries), 0
-            for item, outcome in zip(chunk, done.outcomes):
+            rows, kept = iter(done.summaries), iter(done.kept)
+            for source, outcome in done.outcomes:
                 if isinstance(outcome, str):
-                    failures.add(item.source or getattr(item, "id", ""), outcome)
+                    failures.add(source, outcome)
                     if report:
                         report.add_failure()
                     continue
                 articles += 1
                 if report:
-                    report.add(item, done.frame.iloc[offset:offset + outcome], next(rows))
-                offset += outcome
+                    article_summary, article = next(rows), next(kept, None)
+                    if article:
+                        report.add(*article, article_summary)
+                    else:
+                        report.count(article_summary)
             sentences += done.rows
             if summaries and done.summaries:
                 summaries.write(pd.DataFrame(done.summaries))
-            bar.update(len(chunk))
+            bar.update(len(done.outcomes))
             bar.set_postfix_str(f"{sentences / (time.perf_counter() - started):,.0f} sentences/s", refresh=False)
     if report:
         report.write(html, note=f"Model: {Path(model_path).name} (sha256 {digest[:12]}).")

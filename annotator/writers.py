@@ -10,6 +10,7 @@ from json.encoder import encode_basestring
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 FORMATS = ("jsonl", "csv", "parquet")
@@ -61,8 +62,20 @@ def _json_values(values: list) -> list[str]:
     if kinds <= {int}:
         return list(map(int.__repr__, values))
     if kinds <= {float} and all(map(math.isfinite, values)):
-        return list(map(float.__repr__, values))
+        return _float_reprs(np.array(values, dtype=float))
     return [json.dumps(value, ensure_ascii=False) for value in values]
+
+
+# repr(i / 10_000) for i in 0..10_000: probabilities rounded to four places are looked up, not formatted one by one
+_FOUR_PLACES = np.array([repr(i / 10_000) for i in range(10_001)], dtype=object)
+
+
+def _float_reprs(values: np.ndarray) -> list[str]:
+    """`repr` of each finite float, from `_FOUR_PLACES` when all are in [0, 1] with at most four decimals."""
+    scaled = np.rint(values * 10_000)
+    if len(values) and 0 <= scaled.min() and scaled.max() <= 10_000 and np.array_equal(scaled / 10_000, values):
+        return _FOUR_PLACES[scaled.astype(np.int64)].tolist()
+    return list(map(float.__repr__, values.tolist()))
 
 
 class TableWriter:

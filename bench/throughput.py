@@ -110,10 +110,7 @@ def stage_times(paths: list[str], model_path: Path, folder: Path) -> dict[str, f
 
     articles = timed("read", lambda: [a for a in read.iter_articles(paths) if isinstance(a, Article)])
     split = timed("split", lambda: [segment.split_article(a) for a in articles])
-    pairs = list(zip(articles, split))
-    step = score.CHUNK_ARTICLES
-    frames = timed("features", lambda: [features.articles_frame(pairs[i:i + step]) for i in range(0, len(pairs), step)])
-    inputs = pd.concat(frames, ignore_index=True)
+    inputs = timed("features", lambda: features.articles_frame(zip(articles, split)))
     slices = [inputs.iloc[i:i + score.PREDICT_ROWS] for i in range(0, len(inputs), score.PREDICT_ROWS)]
     predicted = timed("predict", lambda: pd.concat([model.predict(pipeline, s) for s in slices], ignore_index=True))
     timed("explain (cues)", lambda: [model.predict_explain(pipeline, s, top=score.CUES) for s in slices])

@@ -13,10 +13,10 @@ from annotator import score
 @pytest.mark.slow
 def test_dask_local_cluster_matches_jobs_1(tmp_path: Path, trained_model: Path):
     inputs = write_inputs(tmp_path / "in", ARTICLES * 3)
-    local = score.score_paths([inputs], trained_model, tmp_path / "local.jsonl", jobs=1, chunk_articles=2, cues=True,
+    local = score.score_paths([inputs], trained_model, tmp_path / "local.jsonl", jobs=1, cues=True,
                               summary=tmp_path / "local.csv", progress=False)
     remote = score.score_paths([inputs], trained_model, tmp_path / "dask.jsonl", jobs=2, dask="local",
-                               chunk_articles=2, cues=True, summary=tmp_path / "dask.csv", progress=False)
+                               part_bytes=300, cues=True, summary=tmp_path / "dask.csv", progress=False)
     assert (tmp_path / "local.jsonl").read_bytes() == (tmp_path / "dask.jsonl").read_bytes()
     assert (tmp_path / "local.csv").read_bytes() == (tmp_path / "dask.csv").read_bytes()
     assert (remote.articles, remote.sentences, remote.failures) == (local.articles, local.sentences, 0)

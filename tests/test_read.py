@@ -5,15 +5,20 @@ from __future__ import annotations
 import codecs
 import io
 import json
+import pickle
 
 import pytest
 
 from annotator.read import (
+    Files,
     InputError,
+    Items,
+    Lines,
     Problem,
     article_from_text,
     articles_from_upload,
     iter_articles,
+    parts,
     read_articles,
 )
 from annotator.records import Article, article_id_for
@@ -316,3 +321,42 @@ def test_reads_the_tass_corpus(shared_dir):
     articles = read_articles(files)
     assert len(articles) >= 6
     assert all(a.id.startswith("tass-") and len(a.text) > 200 and a.outlet == "TASS" for a in articles)
+
+
+# --- parts: the input cut for workers that read it themselves
+
+
+def mixed_inputs(tmp_path):
+    """A folder of small files, a JSONL file with every kind of line, a CSV file, and a path that is missing."""
+    folder = tmp_path / "docs"
+    for n in range(5):
+        write(folder / f"{n}.txt", f"Headline {n}\n\nThe minister said on day {n} that talks go on.")
+    lines = [codecs.BOM_UTF8 + json.dumps({"text": "First line after a mark."}).encode(), b"", b"   ",
+             json.dumps({"text": RUSSIAN_SHORT, "outlet": "TASS"}, ensure_ascii=False).encode(), b"{not json",
+             json.dumps({"text": RUSSIAN_SHORT}, ensure_ascii=False).encode("cp1251"), b'{"text": "' + b"y" * 300 + b'"}',
+             *(json.dumps({"id": f"a{n}", "text": f"Article {n} body."}).encode() for n in range(20))]
+    records = write(tmp_path / "many.jsonl", b"\n".join(lines) + b"\n")
+    table = write(tmp_path / "rows.csv", "text,outlet\n" + "".join(f'"Row {n}, quoted.",Example\n' for n in range(10)))
+    return [folder, records, table, tmp_path / "absent.jsonl"]
+
+
+def test_parts_read_in_order_give_exactly_the_articles_of_iter_articles(tmp_path):
+    inputs = mixed_inputs(tmp_path)
+    expected = list(iter_articles(inputs, max_bytes=250))
+    cut = list(parts(inputs, max_bytes=250, part_bytes=150))
+    assert [item for part in cut for item in part.read(250)] == expected
+    ranges = [part for part in cut if isinstance(part, Lines)]
+    assert len(ranges) > 3 and ranges[0].first == 1 and ranges[0].start == 0
+    assert all(a.stop == b.start for a, b in zip(ranges, ranges[1:]))  # consecutive, nothing skipped
+    assert any(isinstance(part, Items) for part in cut)  # the CSV file, read here
+    assert max(len(part.paths) for part in cut if isinstance(part, Files)) > 1  # small files grouped
+    assert [pickle.loads(pickle.dumps(part)) for part in cut] == cut  # sent to workers as they are
+    problems = [item.source for item in expected if isinstance(item, Problem)]
+    assert problems == [f"{inputs[1]}:5", f"{inputs[1]}:7", str(inputs[3])]  # line numbers kept across ranges
+
+
+@pytest.mark.parametrize("content", [b" \n" * 200, b"\x00binary\n" * 50])
+def test_a_large_jsonl_file_that_is_blank_or_binary_is_one_problem_in_parts(tmp_path, content):
+    path = write(tmp_path / "big.jsonl", content)
+    items = [item for part in parts([path], part_bytes=64) for item in part.read()]
+    assert items == list(iter_articles([path])) and len(items) == 1 and isinstance(items[0], Problem)

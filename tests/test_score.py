@@ -91,8 +91,8 @@ def test_records_point_into_the_article_text(tmp_path: Path, trained_model: Path
 @pytest.mark.slow
 def test_jobs_2_writes_the_same_records_as_jobs_1(tmp_path: Path, trained_model: Path):
     inputs = write_inputs(tmp_path / "in", ARTICLES * 3)
-    one = score.score_paths([inputs], trained_model, tmp_path / "one.jsonl", jobs=1, chunk_articles=2, progress=False)
-    two = score.score_paths([inputs], trained_model, tmp_path / "two.jsonl", jobs=2, chunk_articles=2, progress=False)
+    one = score.score_paths([inputs], trained_model, tmp_path / "one.jsonl", jobs=1, progress=False)
+    two = score.score_paths([inputs], trained_model, tmp_path / "two.jsonl", jobs=2, part_bytes=300, progress=False)
     assert (tmp_path / "one.jsonl").read_bytes() == (tmp_path / "two.jsonl").read_bytes()
     assert (one.articles, one.sentences) == (two.articles, two.sentences)
 
@@ -197,14 +197,6 @@ def test_score_article_gives_cues_and_probabilities(trained_model: Path):
     assert all(article.text[r.start:r.end] == r.text for r in frame.itertuples())
 
 
-def test_chunks_close_at_the_article_or_character_limit():
-    articles = [Article(id=str(n), text="x" * size) for n, size in enumerate([5, 5, 50, 5, 5, 5])]
-    sizes = [len(chunk) for chunk in score.chunked(articles, max_items=3, max_chars=40)]
-    assert sizes == [3, 3]
-    sizes = [len(chunk) for chunk in score.chunked(articles, max_items=2, max_chars=1000)]
-    assert sizes == [2, 2, 2]
-
-
 def test_jsonl_encoding_matches_json_dumps_row_by_row():
     from annotator import writers
 
@@ -212,6 +204,7 @@ def test_jsonl_encoding_matches_json_dumps_row_by_row():
         "text": ["a \"quoted\" / slash", "ünïcode \u2028 line\nbreak", "\\back"],
         "n": [1, -2, 3],
         "p": [0.1, 1e-5, 2.0],
+        "rounded": [0.1234, 1.0, 0.0],  # looked up in the table of four-place reprs
         "odd {key}": [None, float("nan"), "x"],
         "flag": [True, False, True],
     })

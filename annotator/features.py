@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import threading
 import weakref
-from itertools import chain, compress, repeat
+from itertools import compress, repeat
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -188,29 +188,33 @@ class _PieceTable:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self.index: dict[str, int] = {}
+        self.index: dict[str, int] = {_SEP: 0}  # the piece that opens every text: the START token
         self.token_ids: dict[str, int] = {START: 0}
         self.names = np.array([START], dtype=object)
-        self.first = np.zeros(0, dtype=np.int64)
-        self.lengths = np.zeros(0, dtype=np.int64)
-        self.flat = np.zeros(0, dtype=np.int64)
+        self.first = np.zeros(1, dtype=np.int64)
+        self.lengths = np.ones(1, dtype=np.int64)
+        self.flat = np.zeros(1, dtype=np.int64)
 
     def add(self, pieces: list[str]) -> None:
-        """Split and normalise new (distinct) pieces: most are one plain word, lower-cased; the rest (punctuation,
-        digits, quotes) are split with the regex."""
+        """Split and normalise new (distinct) pieces, all at once: the regex runs over the pieces joined by `_SEP`
+        (which no piece holds), so its `_SEP` tokens mark where each piece's tokens end."""
         with self._lock:
             pieces = [piece for piece in pieces if piece not in self.index]  # another thread may have added some
-            tokens = [(piece.lower(),) if piece.isalpha() else [_normal(token) for token in _TOKEN.findall(piece)] for piece in pieces]
-            flat = list(chain.from_iterable(tokens))
+            if not pieces:
+                return
+            found = _TOKEN.findall(_SEP.join(pieces))
+            if found:  # lower-cased token by token (lower-casing can add a non-word character, e.g. to "İ")
+                found = "\x02".join(found).lower().translate(_NORMALISE).split("\x02")
+            ends = np.flatnonzero(np.array(found, dtype=object) == _SEP)
+            added = np.diff(ends, prepend=-1, append=len(found)) - 1
+            flat = [token for token in found if token != _SEP]
             new = [token for token in dict.fromkeys(flat) if token not in self.token_ids]
             self.token_ids.update(zip(new, range(len(self.names), len(self.names) + len(new))))
             self.names = np.concatenate([self.names, np.array(new, dtype=object)])
-            added = np.fromiter(map(len, tokens), dtype=np.int64, count=len(tokens))
             self.first = np.concatenate([self.first, len(self.flat) + np.cumsum(added) - added])
             self.lengths = np.concatenate([self.lengths, added])
             self.flat = np.concatenate([self.flat, np.fromiter(map(self.token_ids.__getitem__, flat), dtype=np.int64, count=len(flat))])
             self.index.update(zip(pieces, range(len(self.index), len(self.index) + len(pieces))))
-
 
 _PIECES = _PieceTable()
 _PIECES_KEPT = 1 << 18
@@ -229,10 +233,6 @@ def _columns(step: object, tokens: Tokens, find: Callable[[np.ndarray], np.ndarr
         found = sp.vstack([found, more], format="csr") if sp.issparse(more) else np.concatenate([found, more])
         _COLUMNS[step] = (table, found)
     return found[tokens.ids]
-
-
-def _normal(token: str) -> str:
-    return START if token == _SEP else token.lower().translate(_NORMALISE)
 
 
 def phrase_tokens(phrase: str) -> tuple[str, ...]:

@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import ctypes
 import re
-from itertools import chain
 
 import blingfire
 
 from annotator.records import Article, Sentence, sentence_id_for
 
 # Everything `str.splitlines` breaks at: a line break always ends a sentence (headlines, paragraphs).
-_LINE_BREAK = re.compile(r"[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]+")
+_LINE_BREAKS = "\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029"
 # Characters blingfire rewrites or rejects (controls, lone surrogates): replaced by a space before calling it.
 _UNSAFE = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 # "MOSCOW, March 3. /TASS/." opening a paragraph.
@@ -73,9 +72,10 @@ def _paragraph_ends(paragraph: str) -> list[int]:
     Blingfire's sentences are found again in the paragraph (after the same-length cleaning), so the positions
     are exact character offsets whatever blingfire does to the text.
     """
-    clean = _UNSAFE.sub(" ", paragraph)
+    clean = paragraph if paragraph.isprintable() else _UNSAFE.sub(" ", paragraph)  # printable: nothing unsafe
     dateline = _DATELINE.match(clean, len(clean) - len(clean.lstrip()))
     ends = [dateline.end()] if dateline else []
+    after = ends[0] if dateline else 0  # no sentence ends inside the dateline
     cursor = 0
     for piece in _text_to_sentences(clean).split("\n"):
         if not piece:
@@ -84,8 +84,7 @@ def _paragraph_ends(paragraph: str) -> list[int]:
         if found < 0:  # blingfire changed the text: keep the ends found so far, the rest is one sentence
             break
         cursor = found + len(piece)
-        inside_dateline = dateline is not None and cursor <= dateline.end()
-        if not inside_dateline and not (piece[-1] == "." and _abbreviation_before(clean, cursor)):
+        if cursor > after and not (piece[-1] == "." and _abbreviation_before(clean, cursor)):
             ends.append(cursor)
     return ends
 
@@ -114,19 +113,18 @@ def split_spans(text: str) -> list[tuple[int, int]]:
     """
     spans: list[tuple[int, int]] = []
     start = 0
-    for line_break in chain(_LINE_BREAK.finditer(text), (None,)):
-        stop = line_break.start() if line_break else len(text)
-        paragraph = text[start:stop]
+    for line in text.splitlines(keepends=True):
+        paragraph = line.rstrip(_LINE_BREAKS)  # a line holds no break but the one that ends it ("\r\n" is one)
         if paragraph and not paragraph.isspace():
             cut = 0
             for end in (*_long_paragraph_ends(paragraph), len(paragraph)):
                 chunk = paragraph[cut:end]
-                body = chunk.strip()
+                body = chunk.lstrip()
                 if body:
-                    first = start + cut + len(chunk) - len(chunk.lstrip())
-                    spans.append((first, first + len(body)))
+                    first = start + cut + len(chunk) - len(body)
+                    spans.append((first, first + len(body.rstrip())))
                 cut = end
-        start = line_break.end() if line_break else stop
+        start += len(line)
     return spans
 
 

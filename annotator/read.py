@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import IO
 
 import charset_normalizer
-import trafilatura
 
 from annotator.records import Article, article_id_for
 
@@ -299,6 +298,8 @@ def _text_article(text: str, source: str, *, title: str = "", outlet: str = "", 
 
 def _html_article(html: str, source: str) -> Article:
     """An HTML page's main text (trafilatura), one paragraph per block, headline first like a text file's."""
+    import trafilatura  # imported when first needed: it adds a tenth of a second to every start-up
+
     document = trafilatura.bare_extraction(
         html, with_metadata=True, include_comments=False, date_extraction_params=_DATE_PARAMS
     )

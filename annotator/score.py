@@ -16,6 +16,7 @@ that path is removed at the start of the run so it always describes the latest r
 
 from __future__ import annotations
 
+import gc
 import logging
 import multiprocessing
 import os
@@ -248,12 +249,12 @@ Submit = Callable[..., object]
 
 
 @contextmanager
-def executor(jobs: int, dask: str | None = None) -> Iterator[tuple[Submit, int]]:
+def executor(jobs: int, dask: str | None = None, *, fork: bool = sys.platform == "linux") -> Iterator[tuple[Submit, int]]:
     """A `submit(fn, *args) -> future` for the chosen engine, and how many tasks to keep in flight.
 
-    On Linux, local workers are forked from this process once it has loaded the model, so they start with its
-    imports and model in memory instead of paying ~3 s each to import scikit-learn and load it again; elsewhere
-    they are joblib's (loky) reusable workers. joblib's own `Parallel` dispatches a new task whenever one completes,
+    With `fork` (the default on Linux), local workers are forked from this process once it has loaded the model, so
+    they start with its imports and model in memory instead of paying ~3 s each to import scikit-learn and load it
+    again; otherwise they are joblib's (loky) reusable workers. joblib's own `Parallel` dispatches a new task whenever one completes,
     not when its result is consumed, so a slow writer would let results pile up; a window of futures bounds memory.
     """
     if dask:
@@ -271,9 +272,11 @@ def executor(jobs: int, dask: str | None = None) -> Iterator[tuple[Submit, int]]
                 raise DaskAddressError(f"--dask {dask!r}: use 'local' or a scheduler address like tcp://HOST:8786")
             workers = max(len(client.scheduler_info().get("workers", {})), 1)
             yield (lambda fn, *args: client.submit(fn, *args, pure=False)), IN_FLIGHT_PER_WORKER * workers
-    elif jobs > 1 and sys.platform == "linux":
-        # the pool forks all its workers at the first submit, before it starts its own threads
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork")) as pool:
+    elif jobs > 1 and fork:
+        # The pool forks all its workers at the first submit, before it starts its own threads. Each worker freezes
+        # what it inherited, so its garbage collector never walks (and so copies) the parent's memory.
+        fork = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=fork, initializer=gc.freeze) as pool:
             yield pool.submit, IN_FLIGHT_PER_WORKER * jobs
     elif jobs > 1:
         from joblib.externals.loky import get_reusable_executor

@@ -212,3 +212,19 @@ def test_jsonl_encoding_matches_json_dumps_row_by_row():
     expected = "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in frame.to_dict("records"))
     assert writers.encode(frame, schema, "jsonl") == expected.encode("utf-8")
     assert writers.encode(frame.iloc[:0], schema, "jsonl") == b""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("fork", [True, False], ids=["forked", "loky"])
+def test_both_kinds_of_local_pool_give_the_records_of_inline_scoring(tmp_path: Path, trained_model: Path, fork: bool):
+    from annotator import read
+
+    digest = model.file_sha256(trained_model)
+    score.cached_model(trained_model, digest)
+    job = score._Job(str(trained_model), digest, "jsonl", cues=True, summaries=False)
+    tasks = [(job, part, False) for part in read.parts([write_inputs(tmp_path / "in", ARTICLES * 2)], part_bytes=300)]
+    with score.executor(1) as (submit, window):
+        inline = [done.encoded for done in score.in_order(submit, window, score._score_part, tasks)]
+    with score.executor(2, fork=fork) as (submit, window):
+        pooled = [done.encoded for done in score.in_order(submit, window, score._score_part, tasks)]
+    assert len(tasks) > 2 and pooled == inline and b"".join(inline).count(b"\n") > 10

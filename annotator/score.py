@@ -114,7 +114,7 @@ def _predict(pipeline, inputs: pd.DataFrame, scheme: Scheme, cues: bool) -> pd.D
             predicted, explained = model.predict_explain(pipeline, batch, top=CUES)
         else:
             predicted = model.predict(pipeline, batch)
-        # built from arrays: per chunk, pandas' column selection and rounding cost more than the numbers themselves
+        # built from arrays: per batch, pandas' column selection and rounding cost more than the numbers themselves
         part = {"label": predicted["label"].to_numpy(dtype=object)}
         part.update((column, np.round(predicted[column].to_numpy(dtype=float), DIGITS)) for column in numbers)
         if cues:  # the terms that pushed each row towards its label most, as a short comma-separated string

@@ -1,11 +1,12 @@
-"""Batch scoring throughput and memory on the real corpus: sentences per second and peak RSS of the process tree.
+"""Batch scoring throughput and memory on the real corpus: sentences per second and peak memory of the process tree.
 
-Run: `.venv/bin/python bench/throughput.py [--model models/model.joblib] [--scale-articles 600] [--no-dask]`.
+Run: `.venv/bin/python bench/throughput.py [--model models/model.joblib] [--scale-articles 600] [--no-dask] [--repeat 3]`.
 Reads ptc/*/article*.txt, polnear/*/text/*.txt, press_releases/*.jsonl and news_web_2026/*.jsonl from `../shared`
 (exits when missing). Without --model it trains a model from labels/seed.jsonl and labels/starter*.jsonl first.
-Each run is a fresh `python -c` subprocess calling `score_paths`; its peak RSS is the sum over the process tree
-(workers included), polled with psutil. Prints a markdown table: scoring at jobs 1, jobs 2 and dask local; reading
-and splitting alone (the floor); peak RSS with the input repeated 1x, 4x, 16x; and where the time goes at jobs 1.
+Each run is a fresh `python -c` subprocess calling `score_paths`; its peak memory is the PSS summed over the process
+tree (workers included), polled with psutil. Prints a markdown table: scoring at jobs 1, jobs 2 and dask local (each
+the median of --repeat runs, with the range: this machine's speed drifts by 10-20% from minute to minute); reading
+and splitting alone (the floor); peak memory with the input repeated 1x, 4x, 16x; and where the time goes at jobs 1.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import psutil
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO.parent / "shared" / "corpus"
+PSS_EVERY = 1.0
 PATTERNS = ("ptc/*/article*.txt", "polnear/*/text/*.txt", "press_releases/*.jsonl", "news_web_2026/*.jsonl")
 
 SCORE = """
@@ -65,7 +67,12 @@ def train_default_model(folder: Path) -> Path:
 
 
 def run_measured(code: str, *args: str) -> dict:
-    """Run `python -c code args` and return its JSON line plus wall seconds and the tree's peak RSS in MB."""
+    """Run `python -c code args` and return its JSON line plus wall seconds and the tree's peak memory in MB.
+
+    Memory is the proportional set size (PSS) summed over the process and its workers: forked workers share
+    their parent's pages, which a sum of RSS would count once per process. Reading a process's PSS costs the
+    kernel ~10 ms, so it is sampled every PSS_EVERY seconds, lest the measuring slow down what it measures.
+    """
     started = time.perf_counter()
     process = subprocess.Popen([sys.executable, "-c", code, *args], stdout=subprocess.PIPE, cwd=REPO)
     parent = psutil.Process(process.pid)
@@ -73,10 +80,10 @@ def run_measured(code: str, *args: str) -> dict:
     while process.poll() is None:
         try:
             tree = [parent, *parent.children(recursive=True)]
-            peak = max(peak, sum(_rss(p) for p in tree))
+            peak = max(peak, sum(_pss(p) for p in tree))
         except psutil.NoSuchProcess:
             pass
-        time.sleep(0.05)
+        time.sleep(PSS_EVERY)
     stdout = process.stdout.read().decode()
     if process.returncode:
         raise SystemExit(f"benchmark run failed ({process.returncode}): {' '.join(args)}")
@@ -85,10 +92,10 @@ def run_measured(code: str, *args: str) -> dict:
     return result
 
 
-def _rss(process: psutil.Process) -> int:
+def _pss(process: psutil.Process) -> int:
     try:
-        return process.memory_info().rss
-    except psutil.NoSuchProcess:
+        return process.memory_full_info().pss
+    except (psutil.NoSuchProcess, psutil.AccessDenied):
         return 0
 
 
@@ -110,11 +117,11 @@ def stage_times(paths: list[str], model_path: Path, folder: Path) -> dict[str, f
 
     articles = timed("read", lambda: [a for a in read.iter_articles(paths) if isinstance(a, Article)])
     split = timed("split", lambda: [segment.split_article(a) for a in articles])
-    inputs = timed("features", lambda: features.articles_frame(zip(articles, split)))
+    inputs = timed("model input frame", lambda: features.articles_frame(zip(articles, split)))
     slices = [inputs.iloc[i:i + score.PREDICT_ROWS] for i in range(0, len(inputs), score.PREDICT_ROWS)]
-    predicted = timed("predict", lambda: pd.concat([model.predict(pipeline, s) for s in slices], ignore_index=True))
+    predicted = timed("featurise + predict", lambda: pd.concat([model.predict(pipeline, s) for s in slices], ignore_index=True))
     timed("explain (cues)", lambda: [model.predict_explain(pipeline, s, top=score.CUES) for s in slices])
-    times["explain (cues)"] -= times["predict"]  # predict_explain predicts too: count only what explaining adds
+    times["explain (cues)"] -= times["featurise + predict"]  # predict_explain predicts too: count what explaining adds
     schema = score.record_schema()
     records = pd.concat([inputs[[c for c in schema if c in inputs]], predicted], axis=1)
     with writers.open_writer(folder / "stages.jsonl", schema) as writer:
@@ -129,6 +136,7 @@ def main() -> None:
     parser.add_argument("--scale-articles", type=int, default=600,
                         help="files in the 1x input of the memory-scaling runs (repeated 4x and 16x)")
     parser.add_argument("--no-dask", action="store_true", help="skip the dask local run")
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each whole-corpus measurement (the median is shown)")
     options = parser.parse_args()
     if not CORPUS.exists():
         raise SystemExit(f"no corpus at {CORPUS}")
@@ -153,22 +161,25 @@ def main() -> None:
         ]
         if not options.no_dask:
             runs.append(("score, dask local (2 workers)", lambda: score(listing, 1, 2, "local")))
+        runs = [(name, run, options.repeat) for name, run in runs]
         # The same corpus 8 times over: start-up (imports, model load, workers) is spread over more sentences.
-        runs += [(f"score, jobs {jobs}, whole input x8", lambda jobs=jobs: score(listing, 8, jobs)) for jobs in (1, 2)]
+        runs += [(f"score, jobs {jobs}, whole input x8", lambda jobs=jobs: score(listing, 8, jobs), 1) for jobs in (1, 2)]
         for repeat in (1, 4, 16):
             runs.append((f"score, jobs 1, {options.scale_articles} files x{repeat}",
-                         lambda repeat=repeat: score(scale_listing, repeat, 1)))
-        print(f"\n{len(paths)} input files from {CORPUS}\n")
-        print("| run | articles | sentences | sentences/s (scoring) | sentences/s (end to end) | peak RSS (MB) |")
-        print("|---|---:|---:|---:|---:|---:|", flush=True)
+                         lambda repeat=repeat: score(scale_listing, repeat, 1), 1))
+        print(f"\n{len(paths)} input files from {CORPUS}; runs on the whole corpus are the median of {options.repeat}\n")
+        print("| run | articles | sentences | sentences/s (scoring) | sentences/s (end to end) | end to end, range | peak memory (MB) |")
+        print("|---|---:|---:|---:|---:|---:|---:|", flush=True)
         scaled = []
-        for name, run in runs:
-            r = run()
+        for name, run, repeats in runs:
+            results = sorted((run() for _ in range(repeats)), key=lambda r: r["wall"])
+            r = results[len(results) // 2]
+            spread = f"{r['sentences'] / results[-1]['wall']:,.0f}–{r['sentences'] / results[0]['wall']:,.0f}" if repeats > 1 else ""
             print(f"| {name} | {r['articles']:,} | {r['sentences']:,} | {r['sentences'] / r['seconds']:,.0f} | "
-                  f"{r['sentences'] / r['wall']:,.0f} | {r['peak_mb']:,.0f} |", flush=True)
+                  f"{r['sentences'] / r['wall']:,.0f} | {spread} | {r['peak_mb']:,.0f} |", flush=True)
             if " x" in name:
                 scaled.append(r["peak_mb"])
-        print(f"\npeak RSS at 16x / 1x input: {scaled[-1] / scaled[0]:.2f}")
+        print(f"\npeak memory at 16x / 1x input: {scaled[-1] / scaled[0]:.2f}")
         stages = stage_times(paths, model_path, folder)
     total = sum(v for k, v in stages.items() if k != "sentences")
     print(f"\nWhere the time goes at jobs 1 ({stages['sentences']:,} sentences, in process, stage by stage):\n")

@@ -188,7 +188,7 @@ def agreement(db: DbOption = None) -> None:
     from annotator import agreement as agree
 
     with open_store(db) as store:
-        labels = store.current_labels()
+        labels = store.current_labels(shared=True)
     typer.echo(f"Krippendorff's alpha (nominal): {agree.krippendorff_alpha(labels):.3f}")
     for name, table in (("Cohen's kappa per pair", agree.pairwise_kappa(labels)),
                         ("per-label agreement", agree.per_label_agreement(labels)),

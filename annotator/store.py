@@ -7,10 +7,11 @@ nothing. Annotations are never updated or deleted: an undo is a new row, and the
 from __future__ import annotations
 
 import json
+import random
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from itertools import islice
@@ -206,6 +207,10 @@ class Store:
             columns = [d[0] for d in cursor.description]
             return pd.DataFrame([tuple(row) for row in cursor.fetchall()], columns=columns)
 
+    def _column(self, sql: str, params: Iterable[Any] = ()) -> list[Any]:
+        with self._lock:
+            return [row[0] for row in self._db.execute(sql, tuple(params))]
+
     def _one(self, sql: str, params: Iterable[Any] = ()) -> sqlite3.Row | None:
         with self._lock:
             return self._db.execute(sql, tuple(params)).fetchone()
@@ -353,12 +358,18 @@ class Store:
 
     # Reading
 
-    def current_labels(self, reviewer: str | None = None, *, article_id: str | None = None) -> pd.DataFrame:
+    def current_labels(
+        self, reviewer: str | None = None, *, article_id: str | None = None, shared: bool = False
+    ) -> pd.DataFrame:
         """Each reviewer's current label per sentence (latest not undone), with sentence and article context.
 
-        Ordered by article, offset and reviewer; `reviewer` and `article_id` narrow it down.
+        Ordered by article, offset and reviewer; `reviewer` and `article_id` narrow it down, and `shared` keeps the
+        sentences two or more reviewers labelled (all that agreement measures look at: a fraction of the store).
         """
         where, params = _filters(("l.reviewer", reviewer), ("s.article_id", article_id))
+        if shared:
+            where += """ AND l.sentence_id IN (
+                SELECT sentence_id FROM latest WHERE action = 'label' GROUP BY sentence_id HAVING count(*) >= 2)"""
         # CROSS JOIN fixes the loop order: one article's sentences first, whatever the planner's statistics say.
         rows = (
             "sentences s CROSS JOIN latest l ON l.sentence_id = s.id" if article_id is not None
@@ -488,6 +499,60 @@ class Store:
         )
         return int(row[0] or 0), int(row[1])
 
+    # Reading for the labelling queue: "labelled" is a live label or skip in `latest`, the store's one rule for it
+
+    def labelled_ids(self, reviewer: str) -> set[str]:
+        """The sentences the reviewer has a live label (or skip) on."""
+        return set(self._column("SELECT sentence_id FROM latest WHERE action = 'label' AND reviewer = ?", [reviewer]))
+
+    def is_labelled(self, reviewer: str, sentence_id: str) -> bool:
+        """Whether the reviewer has a live label (or skip) on the sentence."""
+        sql = "SELECT 1 FROM latest WHERE reviewer = ? AND action = 'label' AND sentence_id = ?"
+        return self._one(sql, [reviewer, sentence_id]) is not None
+
+    def overlap_ids(self, reviewer: str, article_id: str | None = None) -> list[str]:
+        """Sentences another reviewer has a live label on and this reviewer has none, by id: the pool for overlap."""
+        where, params = _filters(("s.article_id", article_id))
+        return self._column(
+            f"""SELECT DISTINCT s.id FROM latest o JOIN sentences s ON s.id = o.sentence_id
+                WHERE o.action = 'label' AND o.reviewer != ? AND NOT EXISTS ({_has_label_sql()}) AND {where}
+                ORDER BY s.id""",
+            [reviewer, reviewer, *params],
+        )
+
+    def random_sentence_ids(self, count: int, rng: random.Random) -> list[str]:
+        """About `count` sentence ids drawn uniformly by rowid (without scanning the table; seeded by `rng`).
+
+        Fewer when the draw hits deleted rowids or repeats itself; in the order drawn.
+        """
+        top = int(self._one("SELECT coalesce(max(rowid), 0) FROM sentences")[0])
+        if not top or count <= 0:
+            return []
+        drawn = [rng.randint(1, top) for _ in range(count)]
+        found = dict(self._frame(f"SELECT rowid, id FROM sentences WHERE rowid IN ({','.join('?' * count)})", drawn).values)
+        return list(dict.fromkeys(found[rowid] for rowid in drawn if rowid in found))
+
+    def size(self) -> tuple[int, int]:
+        """(articles, sentences) in the store: two cheap counts, e.g. for cache keys."""
+        row = self._one("SELECT (SELECT count(*) FROM articles), (SELECT count(*) FROM sentences)")
+        return int(row[0]), int(row[1])
+
+    def predicted_ids(self, model_id: str) -> list[str]:
+        """Every sentence the model has a cached prediction for, smallest margin (least sure) first."""
+        return self._column("SELECT sentence_id FROM predictions WHERE model_id = ? ORDER BY margin, sentence_id", [model_id])
+
+    def predicted_count(self, model_id: str) -> int:
+        """How many sentences have a cached prediction from this model."""
+        return int(self._one("SELECT count(*) FROM predictions WHERE model_id = ?", [model_id])[0])
+
+    def unpredicted_article_ids(self, model_id: str) -> list[str]:
+        """Articles with at least one sentence that has no cached prediction from this model."""
+        return self._column(
+            """SELECT DISTINCT s.article_id FROM sentences s
+               WHERE NOT EXISTS (SELECT 1 FROM predictions p WHERE p.sentence_id = s.id AND p.model_id = ?)""",
+            [model_id],
+        )
+
     def counts(self) -> dict[str, int]:
         """Totals: articles, sentences, annotation rows, sentences with a current label, reviewers."""
         row = self._one(
@@ -565,37 +630,44 @@ class Store:
     # Label records: export and import
 
     def label_records(self, reviewer: str | None = None) -> Iterator[LabelRecord]:
-        """Current labels (skips included) and adjudications as label records, ordered by article, offset, reviewer."""
+        """Current labels (skips included) and adjudications as label records, ordered by article, offset, reviewer.
+
+        Streamed from a read-only connection of its own: the export reads one snapshot of the store, holds one row
+        at a time, and labelling goes on meanwhile.
+        """
         where, params = _filters(("a.reviewer", reviewer))
         sql = f"""
             WITH cur AS ({_current_sql("label", where)} UNION ALL {_current_sql("adjudicate", where)})
             SELECT cur.*, {_CONTEXT_COLUMNS}
             FROM cur JOIN sentences s ON s.id = cur.sentence_id JOIN articles ar ON ar.id = s.article_id
             ORDER BY s.article_id, s.start, cur.reviewer, cur.action DESC"""
-        with self._lock:
-            rows = self._db.execute(sql, params * 2).fetchall()
-        for row in rows:
-            meta = {
-                "outlet_kind": row["outlet_kind"],
-                "title": row["title"],
-                "url": row["url"],
-                "origin": row["origin"],
-                "action": row["action"] if row["action"] != "label" else None,
-                "suggestion": row["suggestion"],
-                "suggestion_confidence": row["suggestion_confidence"],
-            }
-            yield LabelRecord(
-                text=row["text"],
-                label=row["label"],
-                article_id=row["article_id"],
-                sentence_id=row["sentence_id"],
-                start=row["start"],
-                end=row["end"],
-                outlet=row["outlet"],
-                reviewer=row["reviewer"],
-                time=row["time"],
-                meta={k: v for k, v in meta.items() if v not in (None, "")},
-            )
+        with closing(sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True, timeout=30)) as reader:
+            reader.row_factory = sqlite3.Row
+            yield from (self._label_record(row) for row in reader.execute(sql, params * 2))
+
+    @staticmethod
+    def _label_record(row: sqlite3.Row) -> LabelRecord:
+        meta = {
+            "outlet_kind": row["outlet_kind"],
+            "title": row["title"],
+            "url": row["url"],
+            "origin": row["origin"],
+            "action": row["action"] if row["action"] != "label" else None,
+            "suggestion": row["suggestion"],
+            "suggestion_confidence": row["suggestion_confidence"],
+        }
+        return LabelRecord(
+            text=row["text"],
+            label=row["label"],
+            article_id=row["article_id"],
+            sentence_id=row["sentence_id"],
+            start=row["start"],
+            end=row["end"],
+            outlet=row["outlet"],
+            reviewer=row["reviewer"],
+            time=row["time"],
+            meta={k: v for k, v in meta.items() if v not in (None, "")},
+        )
 
     def import_label_records(
         self, records: Iterable[LabelRecord], *, origin: str = "import", reviewer: str = "import"

@@ -39,7 +39,7 @@ def test_article_order_skips_what_the_reviewer_labelled(store: Store) -> None:
     assert batch == ordered[2:7]
     store.undo("ann", ordered[0])
     assert queue.next_batch(store, "ann", queue.QueueSettings(size=1)) == ordered[:1]
-    assert queue.is_labelled(store, "ann", ordered[1]) and not queue.is_labelled(store, "ann", ordered[0])
+    assert store.is_labelled("ann", ordered[1]) and not store.is_labelled("ann", ordered[0])
 
 
 def test_article_order_within_one_article(store: Store) -> None:
@@ -84,7 +84,7 @@ def test_overlap_share_draws_from_other_reviewers_sentences(store: Store) -> Non
     for sid in theirs:
         store.annotate(sid, SECOND, "bob")
     store.annotate(theirs[0], SECOND, "ann")
-    assert sorted(queue.overlap_ids(store, "ann")) == sorted(theirs[1:])
+    assert sorted(store.overlap_ids("ann")) == sorted(theirs[1:])
     batch = queue.next_batch(store, "ann", queue.QueueSettings(size=10, overlap_share=0.3))
     assert len(batch) == 10
     assert len(set(batch) & set(theirs[1:])) == 3
@@ -115,7 +115,7 @@ def test_fill_predictions_scores_each_sentence_once(store: Store, model_path: st
     assert queue.fill_predictions(store, model_path) == 20
     cached = store.predictions(ident)
     assert sorted(cached["sentence_id"]) == sorted(store.sentences()["sentence_id"])
-    assert queue.unpredicted_article_ids(store, ident) == []
+    assert store.unpredicted_article_ids(ident) == []
     store.add_articles(synthetic_articles(5)[4:])
     assert queue.fill_predictions(store, model_path) == 5  # only the new article
     assert len(store.predictions(ident)) == 25

@@ -226,6 +226,19 @@ def test_current_labels_of_one_article(store):
     assert len(store.current_labels(article_id="art-one")) == len(sentence_ids(store, "art-one"))
 
 
+def test_shared_labels_are_those_of_sentences_two_reviewers_labelled(store):
+    ids = sentence_ids(store)
+    for sid in ids:
+        store.annotate(sid, FIRST, "ann")
+    store.annotate(ids[1], SECOND, "bob")
+    store.annotate(ids[2], FIRST, "bob")
+    store.annotate(ids[3], FIRST, "bob")
+    store.undo("bob", ids[3])  # taken back: the sentence is no longer shared
+    shared = store.current_labels(shared=True)
+    assert sorted(zip(shared["sentence_id"], shared["reviewer"])) == sorted(
+        (sid, reviewer) for sid in ids[1:3] for reviewer in ("ann", "bob"))
+
+
 def test_stats_and_counts(store):
     first, second = sentence_ids(store)[:2]
     store.annotate(first, FIRST, "ann")
@@ -257,6 +270,19 @@ def test_import_label_records_rebuilds_unknown_articles_and_skips_duplicates(tmp
         assert (again.annotations_new, again.annotations_known) == (0, 2)
         assert len(fresh.history()) == 2
         assert list(fresh.label_records()) == records
+
+
+def test_an_export_streams_one_snapshot_while_labelling_goes_on(store):
+    ids = sentence_ids(store)
+    for sentence_id in ids[:3]:
+        store.annotate(sentence_id, FIRST, "ann")
+    export = store.label_records()
+    first = next(export)  # the export is under way: its read transaction is open
+    store.annotate(ids[3], SECOND, "ann")  # labelling is not blocked by it
+    store.undo("ann", ids[0])
+    rest = list(export)
+    assert [r.sentence_id for r in [first, *rest]] == ids[:3]  # the snapshot taken when the export started
+    assert [r.sentence_id for r in store.label_records()] == ids[1:4]
 
 
 def test_import_label_records_without_ids_or_offsets(tmp_path):

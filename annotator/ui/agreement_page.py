@@ -15,7 +15,7 @@ def render() -> None:
     store = common.store()
     scheme = common.scheme()
     _overlap_setting()
-    labels = store.current_labels()[["sentence_id", "reviewer", "label", "text"]]
+    labels = store.current_labels(shared=True)[["sentence_id", "reviewer", "label", "text"]]
     shared = agreement.overlap(labels)
     if shared.empty:
         st.info("No sentence has labels from two reviewers yet. Raise the overlap share so reviewers meet.")

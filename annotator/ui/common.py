@@ -81,17 +81,17 @@ def _article_titles(path: str, count: int) -> dict[str, str]:
 
 def article_titles(store: Store) -> dict[str, str]:
     """Article id -> "title · outlet (sentences)", in the order added; read again when articles are added."""
-    return _article_titles(str(store.path), queue.article_count(store))
+    return _article_titles(str(store.path), store.size()[0])
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
 def _ranking(path: str, model_id: str, predicted: int) -> list[str]:
-    return queue.ranking(_store(path), model_id)
+    return _store(path).predicted_ids(model_id)
 
 
 def ranking(store: Store, model_id: str) -> list[str]:
     """The model's least-sure-first order of all predicted sentences, read once per model and prediction count."""
-    return _ranking(str(store.path), model_id, queue.predicted_count(store, model_id))
+    return _ranking(str(store.path), model_id, store.predicted_count(model_id))
 
 
 def scored_article(store: Store, loaded: LoadedModel, article_id: str) -> pd.DataFrame:

@@ -74,7 +74,7 @@ def _current(store: Store, reviewer: str, settings: queue.QueueSettings) -> str 
         st.session_state.queue_key = key
         st.session_state.queue = []
     pending: list[str] = st.session_state.queue
-    while pending and queue.is_labelled(store, reviewer, pending[0]):  # labelled meanwhile, in another session
+    while pending and store.is_labelled(reviewer, pending[0]):  # labelled meanwhile, in another session
         pending.pop(0)
     if not pending:
         ranked = None
@@ -88,7 +88,7 @@ def _current(store: Store, reviewer: str, settings: queue.QueueSettings) -> str 
 def _fill_predictions(store: Store) -> None:
     """Predict the sentences the current model has not seen yet (all of them, the first time), with a progress bar."""
     loaded = common.current_model()
-    if loaded is None or not queue.unpredicted_count(store, loaded.id):
+    if loaded is None or store.predicted_count(loaded.id) == store.size()[1]:
         return
     bar = st.progress(0.0, text="Predicting the unlabelled sentences once for this model ...")
     queue.fill_predictions(store, loaded.path, on_progress=lambda fraction, message: bar.progress(fraction, text=message))

@@ -32,8 +32,10 @@ SUFFIXES = DOCUMENT_SUFFIXES + RECORD_SUFFIXES
 STDIN = "-"
 STDIN_NAME = "<stdin>"
 RECORD_FIELDS = ("id", "text", "title", "outlet", "url", "date")
-PART_BYTES = 1 << 20  # input bytes per part (see `parts`): large enough to score efficiently, small enough to keep
-PART_FILES = 256  # every worker busy and memory flat
+# Input bytes and files per part (see `parts`): large enough to score efficiently (each part is one predict call),
+# small enough to keep every worker busy to the end and memory flat.
+PART_BYTES = 1 << 20
+PART_FILES = 256
 
 # UTF-32 before UTF-16: the UTF-32-LE mark starts with the UTF-16-LE one.
 _BOMS = (

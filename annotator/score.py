@@ -1,12 +1,13 @@
 """Streaming batch scoring: articles in, one scored record per sentence out, in input order, in bounded memory.
 
 The calling process cuts the input into parts (`read.parts`: groups of small files, ranges of lines of a large
-JSONL file) and hands them to workers: inline (jobs=1), a loky process pool (jobs>1) or Dask workers. A worker
-reads its part itself, splits, featurises, predicts and explains it (PREDICT_ROWS sentences at a time) and encodes
-the records for the output file, so the calling process only cuts, appends bytes and reports. At most two parts per worker are in flight and results come back in submission order, so the
-output is the same record for record whatever runs it, and memory stays flat however large the input. Each worker
-loads the model once (cached by path and content hash). With a remote Dask scheduler the inputs and the model
-must have the same paths on every worker (shared storage): a worker whose model file differs refuses to score.
+JSONL file) and hands them to workers: inline (jobs=1), local worker processes (jobs>1: forked, or joblib's loky)
+or Dask workers. A worker reads its part itself, splits, featurises, predicts and explains it (PREDICT_ROWS
+sentences at a time) and encodes the records for the output file, so the calling process only cuts, appends bytes
+and reports. At most two parts per worker are in flight and results come back in submission order, so the output
+is the same record for record whatever runs it, and memory stays flat however large the input. Each worker loads
+the model once (cached by path and content hash). With a remote Dask scheduler the inputs and the model must have
+the same paths on every worker (shared storage): a worker whose model file differs refuses to score.
 
 Bad inputs (a `Problem` from the reader, or an article whose scoring raised) are printed to stderr as
 "source: reason" and listed in the errors file, one JSON object {source, reason} per line; the run goes on.
@@ -254,8 +255,9 @@ def executor(jobs: int, dask: str | None = None, *, fork: bool = sys.platform ==
 
     With `fork` (the default on Linux), local workers are forked from this process once it has loaded the model, so
     they start with its imports and model in memory instead of paying ~3 s each to import scikit-learn and load it
-    again; otherwise they are joblib's (loky) reusable workers. joblib's own `Parallel` dispatches a new task whenever one completes,
-    not when its result is consumed, so a slow writer would let results pile up; a window of futures bounds memory.
+    again; otherwise they are joblib's (loky) reusable workers. joblib's own `Parallel` dispatches a new task
+    whenever one completes, not when its result is consumed, so a slow writer would let results pile up; a window
+    of futures bounds memory.
     """
     if dask:
         from dask.distributed import Client, LocalCluster
@@ -275,8 +277,8 @@ def executor(jobs: int, dask: str | None = None, *, fork: bool = sys.platform ==
     elif jobs > 1 and fork:
         # The pool forks all its workers at the first submit, before it starts its own threads. Each worker freezes
         # what it inherited, so its garbage collector never walks (and so copies) the parent's memory.
-        fork = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=fork, initializer=gc.freeze) as pool:
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=gc.freeze) as pool:
             yield pool.submit, IN_FLIGHT_PER_WORKER * jobs
     elif jobs > 1:
         from joblib.externals.loky import get_reusable_executor
@@ -355,8 +357,8 @@ def score_paths(
     per-article `summary` (CSV or JSONL) and a highlighted `html` report (the first `max_report_articles` articles
     in full). `cues` adds each sentence's top explanation terms (a `cues` column); the report's tooltips show them
     whether or not. Runs on `jobs` worker processes (default: all cores), or on Dask workers with `dask="local"` or
-    a scheduler address, a part of about `part_bytes` of input at a time. Raises ModelLoadError if the model cannot be loaded; bad
-    articles are reported and skipped (see the module docstring).
+    a scheduler address, a part of about `part_bytes` of input at a time. Raises ModelLoadError if the model cannot
+    be loaded; bad articles are reported and skipped (see the module docstring).
     """
     started = time.perf_counter()
     inputs = list(inputs)

@@ -73,7 +73,7 @@ _FOUR_PLACES = np.array([repr(i / 10_000) for i in range(10_001)], dtype=object)
 def _float_reprs(values: np.ndarray) -> list[str]:
     """`repr` of each finite float, from `_FOUR_PLACES` when all are in [0, 1] with at most four decimals."""
     scaled = np.rint(values * 10_000)
-    if len(values) and 0 <= scaled.min() and scaled.max() <= 10_000 and np.array_equal(scaled / 10_000, values):
+    if len(values) and not np.signbit(scaled).any() and scaled.max() <= 10_000 and np.array_equal(scaled / 10_000, values):
         return _FOUR_PLACES[scaled.astype(np.int64)].tolist()
     return list(map(float.__repr__, values.tolist()))
 

@@ -205,6 +205,7 @@ def test_jsonl_encoding_matches_json_dumps_row_by_row():
         "n": [1, -2, 3],
         "p": [0.1, 1e-5, 2.0],
         "rounded": [0.1234, 1.0, 0.0],  # looked up in the table of four-place reprs
+        "signed zero": [0.5, -0.0, 0.25],  # four places, but "-0.0" is not in the table
         "odd {key}": [None, float("nan"), "x"],
         "flag": [True, False, True],
     })

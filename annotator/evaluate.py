@@ -145,12 +145,15 @@ def cross_validate(
     make: Estimator | None = None,
     train_size: int | None = None,
     seed: int = 0,
+    extra: pd.DataFrame | None = None,
 ) -> Evaluation:
     """Grouped `folds`-fold cross-validation of the model (or of `make()`, any estimator over model input frames).
 
     With `train_size`, each fold trains on that many sentences drawn from its training part (a learning curve).
+    With `extra`, every fold also trains on those rows (never tested on them): does more data of another kind help?
     """
     rows = model.training_rows(frame).reset_index(drop=True)
+    added = model.training_rows(extra).reset_index(drop=True) if extra is not None else None
     labels = load_scheme().keys
     gold = rows["label"].astype(str).to_numpy()
     proba = np.zeros((len(rows), len(labels)))
@@ -160,12 +163,26 @@ def cross_validate(
             if train_size is not None and train_size < len(train):
                 train = np.sort(rng.choice(train, size=train_size, replace=False))
             estimator = make() if make else model.build_pipeline(**(params or {}))
-            estimator.fit(rows.iloc[train], gold[train])
+            fit_rows, fit_gold = rows.iloc[train], gold[train]
+            if added is not None:
+                fit_rows = pd.concat([fit_rows, added[list(fit_rows.columns.intersection(added.columns))]], ignore_index=True)
+                fit_gold = np.concatenate([fit_gold, added["label"].astype(str).to_numpy()])
+            estimator.fit(fit_rows, fit_gold)
             found = estimator.predict_proba(rows.iloc[test])
             for column, label in enumerate(estimator.classes_):
                 proba[test, labels.index(label)] = found[:, column]
     predicted = np.asarray(labels, dtype=object)[proba.argmax(axis=1)]
     return score(gold, predicted, proba, folds=folds)
+
+
+def held_out(frame: pd.DataFrame, column: str, value: str, *, params: dict[str, Any] | None = None) -> Evaluation:
+    """Train on every row whose `column` is not `value`, test on those that are: e.g. leave one outlet out, the
+    figure that says whether the model generalises to an outlet it has never seen."""
+    rows = model.training_rows(frame).reset_index(drop=True)
+    test = rows[column].astype(str) == value
+    with model.single_threaded():
+        pipeline = model.build_pipeline(**(params or {})).fit(rows[~test], rows.loc[~test, "label"].astype(str).to_numpy())
+    return evaluate(pipeline, rows[test])
 
 
 def evaluate(pipeline, frame: pd.DataFrame) -> Evaluation:

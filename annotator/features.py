@@ -26,7 +26,7 @@ from annotator.records import Article, Sentence
 
 # The version of the feature code, written into every model card and checked on load: bump it whenever a change
 # here would make a model pickled before it load wrongly or compute different features (a retrain is then needed).
-VERSION = 1
+VERSION = 2
 MODEL_COLUMNS = ("text", "prev_text", "next_text", "outlet_kind")
 START = "<s>"  # the token that opens every sentence: gives 'start: he' n-grams and `^`-anchored lexicon phrases
 QUOTE = '"'
@@ -329,7 +329,20 @@ def default_lexicons() -> dict[str, tuple[str, ...]]:
     outlets = [s for s in _registry().sources if s.kind == "state_media"]
     names = [name.lower() for source in outlets for name in (source.name, *source.aliases)]
     found["state_media"] = tuple(dict.fromkeys([*found.get("state_media", ()), *names]))
+    if "channel" in found:  # "told Reuters", "told TASS": the speaker talks through an outlet, the outlet is no source
+        media = [*found.get("state_media", ()), *MEDIA_IN_INDEPENDENT]
+        found["channel"] = tuple(dict.fromkeys([*found["channel"], *(f"told {name}" for name in media),
+                                                *(f"told the {name}" for name in media)]))
     return found
+
+
+# The media outlets of the `independent` lexicon (the rest of it is evidence and non-official speakers).
+MEDIA_IN_INDEPENDENT = (
+    "reuters", "associated press", "ap", "afp", "agence france-presse", "bbc", "cnn", "new york times", "washington post",
+    "wall street journal", "financial times", "guardian", "al jazeera", "bloomberg", "kyiv independent", "kyiv post",
+    "interfax-ukraine", "interfax", "ukrainska pravda", "meduza", "novaya gazeta", "politico", "axios", "fox news",
+    "nbc news", "cbs news", "abc news", "the economist", "der spiegel", "le monde",
+)
 
 
 # ---------------------------------------------------------------------------------------------------- pipeline steps
@@ -356,8 +369,13 @@ class Batch:
         return len(self.text)
 
 
-# Cue words mean little alone: whether the speaker is an official, independent or a state outlet decides the label.
-PAIRS = (("cue", "role"), ("cue", "independent"), ("cue", "state_media"), ("cue", "narrative"))
+# Cue words mean little alone: whether the speaker is an official, independent or a state outlet decides the label;
+# a speaker who is not an official, or an official talking through an outlet ("told Reuters"), is told apart too.
+PAIRS = (("cue", "role"), ("cue", "independent"), ("cue", "state_media"), ("cue", "narrative"), ("cue", "nonofficial"),
+         ("role", "nonofficial"), ("channel", "role"), ("role", "narrative"))
+# A sentence that continues a report: its own opening or quote together with the previous sentence's attribution.
+CONTINUATIONS = (("continuation", "cue+role"), ("continuation", "cue"), ("continuation", "quote"), ("quote", "quote"),
+                 ("quote", "cue+role"))
 
 
 class Parse(BaseEstimator, TransformerMixin):
@@ -615,10 +633,14 @@ class Attribution(BaseEstimator, TransformerMixin):
 
 class Context(BaseEstimator, TransformerMixin):
     """The cues of the previous and next sentence ('prev: cue', 'next: quote'), and 'prev: none' / 'next: none'
-    at an article's edges (the first sentence is usually the headline)."""
+    at an article's edges (the first sentence is usually the headline); then `CONTINUATIONS`, a flag of this
+    sentence with one of the previous ('continuation & prev: cue+role': "He added ..." after "The minister said")."""
 
     def fit(self, batch: Batch, y=None) -> Context:
         self.names_ = [f"{side}: {name}" for side in ("prev", "next") for name in (*batch.flag_names, "none")]
+        self.pairs_ = [(batch.flag_names.index(a), batch.flag_names.index(b)) for a, b in CONTINUATIONS
+                       if a in batch.flag_names and b in batch.flag_names]
+        self.names_ += [f"{batch.flag_names[a]} & prev: {batch.flag_names[b]}" for a, b in self.pairs_]
         return self
 
     def transform(self, batch: Batch) -> sp.csr_matrix:
@@ -626,6 +648,8 @@ class Context(BaseEstimator, TransformerMixin):
         parts = []
         for side in (batch.prev, batch.next):
             parts += [batch.flags[side], (lengths[side] <= 1).astype(np.float64)[:, None]]
+        own, prev = batch.flags[batch.text], batch.flags[batch.prev]
+        parts += [(own[:, a] * prev[:, b])[:, None] for a, b in self.pairs_]
         return sp.csr_matrix(np.hstack(parts))
 
     def get_feature_names_out(self, input_features=None) -> np.ndarray:

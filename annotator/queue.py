@@ -134,6 +134,6 @@ def fill_predictions(
             done = first + len(articles)
             on_progress(done / len(todo), f"predicted the sentences of {done} of {len(todo)} articles")
     new = sum(len(frame) for frame in frames[1:])
-    columns = ["sentence_id", *store.scheme.prob_columns()]
+    columns = ["sentence_id", "label", *store.scheme.prob_columns()]  # label: boilerplate comes as skip
     store.save_predictions(pd.concat([frame[columns] for frame in frames if len(frame)], ignore_index=True), ident)
     return new

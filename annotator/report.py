@@ -1,7 +1,8 @@
 """The highlighted HTML report: one self-contained file (inline CSS, no script, no network), every article text escaped.
 
 Sentences are tinted in their label's scheme colour, stronger the more confident the model; a tooltip gives the
-probabilities and the cues. Only the first `max_articles` articles are rendered in full, so the file stays bounded
+probabilities and the cues. Boilerplate (label skip, with a `skip_reason`) is shown faint grey and is left out of
+every share, count of claims and mean confidence. Only the first `max_articles` articles are rendered in full, so the file stays bounded
 on huge runs; the per-outlet tables and chart are built from running totals and cover every article.
 """
 
@@ -18,6 +19,7 @@ from annotator.records import Article
 from annotator.scheme import Scheme, load_scheme
 
 MAX_ARTICLES = 200
+SKIP_ALPHA = 0.15
 UNKNOWN_OUTLET = "(unknown outlet)"
 
 STYLE = """
@@ -69,10 +71,15 @@ def legend_html(scheme: Scheme | None = None) -> str:
         f"{_esc(label.name)}</li>"
         for label in scheme.labels
     )
+    skip = scheme.skip
+    items += (f'<li title="datelines, bylines, credits, adverts, prompts: not claims"><span class="ann-swatch" '
+              f'style="background:{_esc(skip.colour)};opacity:0.4"></span>boilerplate (not a claim)</li>')
     return f'<ul class="ann-legend">{items}<li class="ann-meta">stronger colour = more confident</li></ul>'
 
 
 def _tooltip(row: dict, scheme: Scheme) -> str:
+    if row["label"] == scheme.skip.key:
+        return f"boilerplate, not a claim ({row.get('skip_reason') or 'skip'})"
     label = scheme.get(row["label"])
     probabilities = " · ".join(f"{item.name} {float(row[f'p_{item.key}']):.2f}" for item in scheme.labels)
     lines = [f"{label.name} (confidence {float(row['confidence']):.2f})", probabilities]
@@ -88,7 +95,7 @@ def highlight_html(text: str, scored: pd.DataFrame, scheme: Scheme | None = None
     `white-space: pre-wrap`) to keep its line breaks.
     """
     scheme = scheme or load_scheme()
-    colours = {label.key: _rgb(label.colour) for label in scheme.labels}
+    colours = {label.key: _rgb(label.colour) for label in (*scheme.labels, scheme.skip)}
     parts: list[str] = []
     cursor = 0
     for row in scored.sort_values("start", kind="stable").to_dict("records"):
@@ -96,7 +103,7 @@ def highlight_html(text: str, scored: pd.DataFrame, scheme: Scheme | None = None
         if start < cursor:  # overlapping spans cannot both be highlighted; keep the first
             continue
         red, green, blue = colours[row["label"]]
-        alpha = _alpha(float(row["confidence"]), len(scheme.labels))
+        alpha = SKIP_ALPHA if row["label"] == scheme.skip.key else _alpha(float(row["confidence"]), len(scheme.labels))
         parts.append(_esc(text[cursor:start]))
         parts.append(
             f'<span class="ann-s" data-label="{_esc(row["label"])}" title="{_esc(_tooltip(row, scheme))}" '
@@ -109,23 +116,26 @@ def highlight_html(text: str, scored: pd.DataFrame, scheme: Scheme | None = None
 
 
 def summary_row(article: Article, scored: pd.DataFrame, scheme: Scheme | None = None) -> dict:
-    """One article's summary: identity, outlet, sentence count, count and share per label, mean confidence."""
+    """One article's summary: identity, outlet, sentence and boilerplate counts, then count and share per label and
+    mean confidence over the claims alone (boilerplate is no claim, so it is in no share)."""
     scheme = scheme or load_scheme()
-    total = len(scored)
-    counts = scored["label"].value_counts() if total else pd.Series(dtype=int)
+    claims = scored[scored["label"] != scheme.skip.key] if len(scored) else scored
+    total = len(claims)
+    counts = claims["label"].value_counts() if total else pd.Series(dtype=int)
     row = {
         "article_id": article.id,
         "title": article.title,
         "outlet": article.outlet,
-        "outlet_kind": str(scored["outlet_kind"].iloc[0]) if total else "",
+        "outlet_kind": str(scored["outlet_kind"].iloc[0]) if len(scored) else "",
         "source": article.source,
-        "sentences": total,
+        "sentences": len(scored),
+        "boilerplate": len(scored) - total,
     }
     for key in scheme.keys:
         row[f"n_{key}"] = int(counts.get(key, 0))
     for key in scheme.keys:
         row[f"share_{key}"] = round(row[f"n_{key}"] / total, 4) if total else 0.0
-    row["mean_confidence"] = round(float(scored["confidence"].mean()), 4) if total else 0.0
+    row["mean_confidence"] = round(float(claims["confidence"].mean()), 4) if total else 0.0
     return row
 
 
@@ -134,6 +144,7 @@ def summary_schema(scheme: Scheme | None = None) -> dict[str, str]:
     scheme = scheme or load_scheme()
     schema = {name: "str" for name in ("article_id", "title", "outlet", "outlet_kind", "source")}
     schema["sentences"] = "int"
+    schema["boilerplate"] = "int"
     schema.update({f"n_{key}": "int" for key in scheme.keys})
     schema.update({f"share_{key}": "float" for key in scheme.keys})
     schema["mean_confidence"] = "float"
@@ -145,6 +156,7 @@ class _OutletTotals:
     kind: str = ""
     articles: int = 0
     sentences: int = 0
+    claims: int = 0
     confidence: float = 0.0
     counts: dict[str, int] = field(default_factory=dict)
 
@@ -178,7 +190,9 @@ class ReportBuilder:
         totals.kind = totals.kind or summary["outlet_kind"]
         totals.articles += 1
         totals.sentences += summary["sentences"]
-        totals.confidence += summary["mean_confidence"] * summary["sentences"]
+        claims = summary["sentences"] - summary.get("boilerplate", 0)
+        totals.claims += claims
+        totals.confidence += summary["mean_confidence"] * claims
         for key in self.scheme.keys:
             totals.counts[key] = totals.counts.get(key, 0) + summary[f"n_{key}"]
 
@@ -215,10 +229,10 @@ class ReportBuilder:
     def _outlet_table(self) -> str:
         rows = []
         for outlet, totals in sorted(self._outlets.items(), key=lambda item: (-item[1].sentences, item[0])):
-            mean = f"{totals.confidence / totals.sentences:.2f}" if totals.sentences else "–"
+            mean = f"{totals.confidence / totals.claims:.2f}" if totals.claims else "–"
             rows.append(
                 f"<tr><td>{_esc(outlet)}</td><td>{_esc(totals.kind)}</td><td class=\"num\">{totals.articles}</td>"
-                f'<td class="num">{totals.sentences}</td>{self._share_cells(totals.counts, totals.sentences)}'
+                f'<td class="num">{totals.sentences}</td>{self._share_cells(totals.counts, totals.claims)}'
                 f'<td class="num">{mean}</td></tr>'
             )
         return (
@@ -234,7 +248,7 @@ class ReportBuilder:
             rows.append(
                 f'<tr><td><a href="#article-{number}">{_esc(row["title"] or row["article_id"])}</a></td>'
                 f'<td>{_esc(row["outlet"] or UNKNOWN_OUTLET)}</td><td class="num">{row["sentences"]}</td>'
-                f'{self._share_cells(counts, row["sentences"])}<td class="num">{row["mean_confidence"]:.2f}</td></tr>'
+                f'{self._share_cells(counts, row["sentences"] - row.get("boilerplate", 0))}<td class="num">{row["mean_confidence"]:.2f}</td></tr>'
             )
         return (
             '<table class="ann-table"><thead><tr><th>article</th><th>outlet</th><th class="num">sentences</th>'
@@ -247,11 +261,11 @@ class ReportBuilder:
         names = {label.key: label.name for label in self.scheme.labels}
         cells = []
         for outlet, totals in sorted(self._outlets.items(), key=lambda item: (-item[1].sentences, item[0])):
-            if not totals.sentences:
+            if not totals.claims:
                 continue
             segments = "".join(
-                f'<span style="width:{100 * totals.counts.get(key, 0) / totals.sentences:.2f}%;background:{_esc(colours[key])}" '
-                f'title="{_esc(names[key])}: {totals.counts.get(key, 0) / totals.sentences:.0%}"></span>'
+                f'<span style="width:{100 * totals.counts.get(key, 0) / totals.claims:.2f}%;background:{_esc(colours[key])}" '
+                f'title="{_esc(names[key])}: {totals.counts.get(key, 0) / totals.claims:.0%}"></span>'
                 for key in self.scheme.keys
             )
             cells.append(f'<div>{_esc(outlet)}</div><div class="ann-bar">{segments}</div>')

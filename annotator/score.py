@@ -33,7 +33,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from annotator import features, model, read, segment, writers
+from annotator import boilerplate, features, model, read, segment, writers
 from annotator.records import Article
 from annotator.report import MAX_ARTICLES, ReportBuilder, summary_row, summary_schema
 from annotator.scheme import Scheme, load_scheme
@@ -50,11 +50,16 @@ class DaskAddressError(ValueError):
 
 
 def record_schema(scheme: Scheme | None = None, *, cues: bool = False) -> dict[str, str]:
-    """The output columns, in order, with their types: one record per sentence (`cues` last, when asked for)."""
+    """The output columns, in order, with their types: one record per sentence (`cues` last, when asked for).
+
+    Boilerplate (`boilerplate.reason`) gets the scheme's skip key as its label and the reason in `skip_reason`
+    ("" for every claim); its probabilities are still the model's.
+    """
     scheme = scheme or load_scheme()
     schema = {"article_id": "str", "sentence_id": "str", "start": "int", "end": "int", "text": "str",
               "outlet": "str", "outlet_kind": "str", "label": "str", "confidence": "float"}
     schema.update({column: "float" for column in scheme.prob_columns()})
+    schema["skip_reason"] = "str"
     if cues:
         schema["cues"] = "str"
     return schema
@@ -120,6 +125,9 @@ def _predict(pipeline, inputs: pd.DataFrame, scheme: Scheme, cues: bool) -> pd.D
         part.update((column, np.round(predicted[column].to_numpy(dtype=float), DIGITS)) for column in numbers)
         if cues:  # the terms that pushed each row towards its label most, as a short comma-separated string
             part["cues"] = np.array([", ".join(term for term, _ in terms) for terms in explained], dtype=object)
+        reasons = boilerplate.reasons(batch["text"].to_numpy(dtype=object))
+        part["label"][reasons != ""] = scheme.skip.key
+        part["skip_reason"] = reasons
         parts.append(pd.DataFrame(part))
     return parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
 

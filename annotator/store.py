@@ -594,7 +594,8 @@ class Store:
         """Store a model's predictions (replacing that model's earlier ones); return how many were for known sentences.
 
         `frame` has `sentence_id` and `p_<label>` columns (see `Scheme.prob_columns`); `label`, `confidence` and
-        `margin` are derived from them when absent.
+        `margin` are derived from them when absent. A row labelled skip (boilerplate, see `score.record_schema`)
+        gets 1 added to its margin, so that "least sure first" offers boilerplate last.
         """
         keys = self.scheme.keys
         probs = frame[self.scheme.prob_columns()].to_numpy(dtype=float)
@@ -603,6 +604,7 @@ class Store:
         label = frame["label"] if "label" in frame else [keys[i] for i in probs.argmax(axis=1)]
         confidence = frame["confidence"] if "confidence" in frame else top
         margin = frame["margin"] if "margin" in frame else top - (ranked[:, -2] if len(keys) > 1 else 0)
+        margin = np.asarray(margin, dtype=float) + (np.asarray(label, dtype=object) == self.scheme.skip.key)
         rows = [
             (sid, model_id, lab, float(conf), float(marg), json.dumps(dict(zip(keys, map(float, p)))))
             for sid, lab, conf, marg, p in zip(frame["sentence_id"], label, confidence, margin, probs)

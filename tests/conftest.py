@@ -22,11 +22,11 @@ REPO_DIR = Path(__file__).resolve().parents[1]
 
 @pytest.fixture(scope="session")
 def label_files() -> list[Path]:
-    """The shipped label files: the seed article's labels and the authored starter set."""
+    """The shipped label files that train the default model: the seed article's labels and the real corpus."""
     from annotator.training import shipped_label_files
 
     files = shipped_label_files()
-    assert [f.name for f in files] == ["seed.jsonl", "starter.jsonl"]
+    assert [f.name for f in files] == ["seed.jsonl", "real.jsonl", "real_adjudicated.jsonl"]
     return files
 
 

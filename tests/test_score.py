@@ -61,7 +61,13 @@ def test_each_format_is_readable_with_the_record_columns(tmp_path: Path, trained
     assert list(frame.columns) == list(score.record_schema())
     assert result.articles == len(ARTICLES) and result.sentences == len(frame) > len(ARTICLES)
     assert not result.failed and result.errors is None
-    assert set(frame["label"]) <= set(load_scheme().keys)
+    scheme = load_scheme()
+    assert set(frame["label"]) <= set(scheme.all_keys)
+    # the TASS dateline is boilerplate: skip, with its reason; every other sentence is a claim without one
+    boiler = frame["label"] == scheme.skip.key
+    assert frame.loc[boiler, "text"].tolist() == ["MOSCOW, March 3. /TASS/."]
+    assert frame.loc[boiler, "skip_reason"].tolist() == ["dateline"]
+    assert (frame.loc[~boiler, "skip_reason"] == "").all()
     probabilities = frame[load_scheme().prob_columns()].sum(axis=1)
     assert probabilities.between(0.99, 1.01).all()
     assert (frame["confidence"] == frame[load_scheme().prob_columns()].max(axis=1)).all()
@@ -154,7 +160,9 @@ def test_summary_has_one_row_per_article_with_counts_and_shares(tmp_path: Path, 
         for key in keys:
             assert getattr(row, f"n_{key}") == (mine["label"] == key).sum()
         assert sum(getattr(row, f"share_{key}") for key in keys) == pytest.approx(1, abs=1e-3)
-        assert row.mean_confidence == pytest.approx(mine["confidence"].mean(), abs=1e-3)
+        claims = mine[mine["label"] != load_scheme().skip.key]
+        assert row.boilerplate == len(mine) - len(claims)
+        assert row.mean_confidence == pytest.approx(claims["confidence"].mean(), abs=1e-3)
     assert set(summary["outlet"]) == {a["outlet"] for a in ARTICLES}
 
 

@@ -66,8 +66,10 @@ def _corrections(article: Article, scored: pd.DataFrame) -> None:
     for row in scored.itertuples(index=False):
         left, right = st.columns([3, 2])
         left.text(row.text)
+        predicted = (f"boilerplate ({row.skip_reason})" if row.label == scheme.skip.key
+                     else f"{scheme.get(row.label).name} ({row.confidence:.0%})")
         right.pills(
-            f"predicted: {scheme.get(row.label).name} ({row.confidence:.0%})",
+            f"predicted: {predicted}",
             keys,
             format_func=lambda key: scheme.get(key).name,
             key=f"correct-{row.sentence_id}",

@@ -1,0 +1,116 @@
+"""Boilerplate: sentences that are not claims (datelines, bylines, credits, adverts, prompts, fragments).
+
+The codebook says boilerplate is never a claim: reviewers skip it, scoring marks it with the scheme's skip key and
+a reason instead of a label, and it is left out of every share and summary. Detection is by rules on the sentence
+alone, written against real article shapes (wire datelines, web captures); `bench/accuracy.py` measures them
+against the reviewers' skips. A sentence of real content is never marked for being short alone.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+import numpy as np
+
+REASONS = ("dateline", "byline", "credit", "advert", "prompt", "navigation", "caption", "fragment")
+
+_CAPS_PLACE = r"[A-Z][A-Z'.\-]+(?:[ \-][A-Z][A-Z'.\-]+){0,3}"
+_PLACE = r"[A-Z][A-Za-z'.\-]+(?: [A-Z][A-Za-z'.\-]+){0,3}"
+_MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
+_DATE = rf"(?:{_MONTH} \d{{1,2}}|\d{{1,2}} {_MONTH})(?:,? \d{{4}})?"
+_AGENCY = r"(?:/[A-Za-z][A-Za-z\- ]*/|\([A-Za-z][A-Za-z .\-]*\))"
+_DASH = r"(?:--|[-–—])"
+# "MOSCOW, December 26. /TASS/."  "MINSK, 27 January (BelTA)"  "TEHRAN –"  "TEHRAN (Tasnim) -"  "KYIV, Ukraine (AP) —"
+# "NANJING, May 23 (Xinhua) --"  "MOSCOW, November 28 – RIA Novosti.": a capitals place, then a date, an agency or
+# a dash (at least one, so that a line in capitals alone is not a dateline).
+_DATELINE = re.compile(
+    rf"{_CAPS_PLACE}(?:, {_PLACE})?"
+    rf"(?=.*(?:\d|/|\(|{_DASH}))(?:,? {_DATE})?\.?(?: ?{_AGENCY}\.?)?(?: ?{_DASH}(?: ?{_PLACE}\.?)?)?"
+)
+# "Pyongyang, March 19 (KCNA) --": a place in any case when a date follows.
+_DATED = re.compile(rf"{_PLACE}(?:, {_PLACE})?,? {_DATE}\.?(?: ?{_AGENCY}\.?)?(?: ?{_DASH}(?: ?{_PLACE}\.?)?)?")
+_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("dateline", _DATELINE),
+    ("dateline", _DATED),
+    *(
+        (name, re.compile(pattern, re.IGNORECASE))
+        for name, pattern in (
+            ("byline", r"(?-i:(?i:by|written by|reporting by|writing by|editing by|edited by|additional reporting by|"
+                       r"compiled by|translated by|text by|story by|words by)\s+[A-Z][\w.'\-]+"
+                       r"(?:[ ,]+(?:and\s+)?[A-Z][\w.'\-]+){0,8}\.?(?:\s*[;/,|].{0,80})?)"),
+            ("credit", r".{0,120}\b(?:contributed (?:reporting|from|to this (?:report|story|article))|"
+                       r"(?:photo|image|video|picture)s? (?:credit|by|courtesy)|getty images|via reuters)\b.{0,60}"),
+            ("credit", r"[(\[]?(?:photo|image|file photo|picture|video|illustration|graphic|infographic)s?"
+                       r"(?:\s*[:|/]\s*.{0,120}|\.?)"),
+            ("credit", r".{0,100}©.{0,60}|[A-Z][\w.\-]*(?: [A-Z][\w.\-]*){0,3} / [A-Z][\w.\-]*(?: [A-Z][\w.\-]*){0,3}"),
+            ("advert", r"(?:advertisement|advertising|sponsored(?: content)?|story continues below(?: advertisement)?|"
+                       r"scroll to continue(?: with content)?|paid (?:content|partner))\.?"),
+            ("prompt", r"(?:sign up|subscribe|follow us|share (?:this|on)|click here|read more|copy link|"
+                       r"listen to this (?:article|story)|download (?:the|our) app|join (?:us|our)(?: on)? "
+                       r"(?:telegram|whatsapp|twitter|x)|(?:get|receive) (?:our|the) newsletter)\b.{0,100}"),
+            ("prompt", r".{0,60}\b(?:newsletter|our telegram channel|all rights reserved|cookie policy|"
+                       r"cookie settings|terms of (?:use|service)|privacy policy)\b.{0,60}"),
+            ("prompt", r"(?:\d+ (?:min|mins|minutes?|hours?|hrs?|days?) (?:ago|read)\b.{0,120})|"
+                       r"(?:updated|published|posted|last updated)\s*:?\s*.{0,40}\d.{0,40}|"
+                       r"(?:related|more from|see also|also read|recommended|most read|trending)\s*:.{0,100}"),
+            ("navigation", r"(?:home|menu|search|skip to (?:main )?content|back to top|next article|previous article|"
+                           r"print|email|share|comments?|log ?in|sign in|(?:tags?|topics?)\s*:.*)\.?"),
+        )
+    ),
+)
+# A line with fewer than this many words of two or more letters and no closing punctuation is a fragment.
+_MIN_WORDS = 2  # "Bridge reopens" is a headline; "Advertisement" or "NATO" alone is not a claim
+_FRAGMENT_CHARS = 80  # longer lines always hold three words
+_WORD = re.compile(r"[^\W\d_]{2,}")
+_CLOSED = re.compile(r"[.!?\"”»)]$")
+_TIME_ONLY = re.compile(r"[\d:.,/\-\s]*(?:[ap]\.?m\.?|gmt|utc|cet|et|msk)?[\d:.,/\-\s]*", re.IGNORECASE)
+
+
+# Cheap tests first: a sentence longer than this that neither opens with one of the openings nor holds one of the
+# inner phrases matches no rule (datelines are shorter); batch scoring runs this on every sentence.
+_SHORT = 60
+_OPENINGS = ("by ", "written by", "reporting by", "writing by", "editing by", "edited by", "additional reporting",
+             "compiled by", "translated by", "text by", "story by", "words by", "photo", "infographic", "image", "file photo", "picture", "video", "illustration",
+             "graphic", "(", "[", "sign up", "subscribe", "follow us", "share ", "click here", "read more", "copy link",
+             "listen to", "download", "join ", "get ", "receive ", "updated", "published", "posted", "last updated",
+             "related", "more from", "see also", "also read", "recommended", "most read", "trending", "tags", "topics",
+             "story continues", "scroll to")
+_INNER = ("©", "contributed", "photo", "image", "courtesy", "getty", "via reuters", "newsletter", "telegram channel",
+          "all rights", "cookie", "terms of use", "terms of service", "privacy policy", " ago ", "min read")
+
+
+def _candidate(text: str) -> bool:
+    if len(text) <= _SHORT:
+        return True
+    low = text.lower()
+    return low.startswith(_OPENINGS) or any(phrase in low for phrase in _INNER)
+
+
+def reason(text: str) -> str:
+    """Why a sentence is boilerplate ("dateline", "byline", ...), or "" when it is content."""
+    stripped = text.strip().strip("*_#>|•·").strip()
+    if not stripped:
+        return "fragment"
+    if len(stripped) <= 200 and _candidate(stripped):
+        for name, pattern in _RULES:
+            if pattern.fullmatch(stripped):
+                return name
+    if len(stripped) <= _FRAGMENT_CHARS and (
+        _TIME_ONLY.fullmatch(stripped) or (len(_WORD.findall(stripped)) < _MIN_WORDS and not _CLOSED.search(stripped))
+    ):
+        return "fragment"
+    return ""
+
+
+def reasons(texts: Iterable[str]) -> np.ndarray:
+    """`reason` of each text, as an object array ("" for content); repeated texts are checked once."""
+    texts = list(texts)
+    seen: dict[str, str] = {}
+    out = np.empty(len(texts), dtype=object)
+    for i, text in enumerate(texts):
+        found = seen.get(text)
+        if found is None:
+            found = seen[text] = reason(text)
+        out[i] = found
+    return out

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
-REASONS = ("dateline", "byline", "credit", "advert", "prompt", "navigation", "caption", "fragment")
+REASONS = ("dateline", "byline", "credit", "advert", "prompt", "navigation", "caption", "question", "fragment")
 
 _CAPS_PLACE = r"[A-Z][A-Z'.\-]+(?:[ \-][A-Z][A-Z'.\-]+){0,3}"
 _PLACE = r"[A-Z][A-Za-z'.\-]+(?: [A-Z][A-Za-z'.\-]+){0,3}"
@@ -56,9 +56,27 @@ _RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
                        r"(?:related|more from|see also|also read|recommended|most read|trending)\s*:.{0,100}"),
             ("navigation", r"(?:home|menu|search|skip to (?:main )?content|back to top|next article|previous article|"
                            r"print|email|share|comments?|log ?in|sign in|(?:tags?|topics?)\s*:.*)\.?"),
+            # "Follow him on Twitter @joelpollak."  "Twitter: @Milbank."  "@erikalaing."
+            ("prompt", r"(?:follow (?:\w+ ){0,3}on (?:twitter|x|facebook|instagram|telegram)|twitter:|watch the (?:full )?video|"
+                       r"write to us|email us|contact us|support (?:us|our journalism)|donate)\b.{0,100}"),
+            ("byline", r"[-–—]?\s*@\w+\.?|the author is .{0,160}|.{0,60}\bviews expressed\b.{0,200}"),
+            ("credit", r"(?:h/t|hat tip:?)\s.{0,60}|this (?:article|story|post) (?:has been|was) updated\b.{0,140}"),
+            ("prompt", r".{0,120}\b(?:your personal data|javascript|analysis tool|advertising and content measurement)\b.{0,200}"),
+            # a reporter's question in a transcript: "Q: ...?"  "Sputnik: Who are ...?"  "WALLACE: Governor, ..."
+            ("question", r"(?:q|question|interviewer)\s*[:.]\s.{0,400}"),
+            ("question", r"(?-i:[A-Z][A-Za-z ]{0,30}): (?:who|what|when|where|why|how|do|does|did|is|are|can|will|would|should)\b.{0,400}\?"),
+            # markup and stage directions left by a scraper: "<tweet .../>", "(CROSSTALK.)", "[...]"
+            ("fragment", r"<[a-z]+[ >].{0,400}|\(?(?-i:[A-Z]{3,})\.?\)?\.?|\[(?:\.\.\.|…)\]"),
+            # a section marker in capitals: "ABSTRACT."  "FULL TEXT."
+            ("fragment", r"(?-i:[A-Z]{2,}(?: [A-Z]{2,}){0,2})[.:]"),
         )
     ),
 )
+# Every rule in one pattern, so that a line is matched in one call; the group that matched names the rule.
+_ANY_RULE = re.compile("|".join(
+    f"(?P<r{i}>{pattern.pattern if not pattern.flags & re.IGNORECASE else f'(?i:{pattern.pattern})'})"
+    for i, (_, pattern) in enumerate(_RULES)
+))
 # A line with fewer than this many words of two or more letters and no closing punctuation is a fragment.
 _MIN_WORDS = 2  # "Bridge reopens" is a headline; "Advertisement" or "NATO" alone is not a claim
 _FRAGMENT_CHARS = 80  # longer lines always hold three words
@@ -75,9 +93,12 @@ _OPENINGS = ("by ", "written by", "reporting by", "writing by", "editing by", "e
              "graphic", "(", "[", "sign up", "subscribe", "follow us", "share ", "click here", "read more", "copy link",
              "listen to", "download", "join ", "get ", "receive ", "updated", "published", "posted", "last updated",
              "related", "more from", "see also", "also read", "recommended", "most read", "trending", "tags", "topics",
-             "story continues", "scroll to")
+             "story continues", "scroll to", "q:", "q.", "question", "interviewer", "the author is", "h/t", "hat tip",
+             "watch the", "write to us", "email us", "contact us", "support", "donate", "@", "-", "–", "—")
 _INNER = ("©", "contributed", "photo", "image", "courtesy", "getty", "via reuters", "newsletter", "telegram channel",
-          "all rights", "cookie", "terms of use", "terms of service", "privacy policy", " ago ", "min read")
+          "all rights", "cookie", "terms of use", "terms of service", "privacy policy", " ago ", "min read",
+          "views expressed", "personal data", "javascript", "analysis tool", "advertising and content", "updated",
+          "follow ", "twitter", "<")
 
 
 def _candidate(text: str) -> bool:
@@ -93,9 +114,9 @@ def reason(text: str) -> str:
     if not stripped:
         return "fragment"
     if len(stripped) <= 200 and _candidate(stripped):
-        for name, pattern in _RULES:
-            if pattern.fullmatch(stripped):
-                return name
+        match = _ANY_RULE.fullmatch(stripped)
+        if match:
+            return _RULES[int(match.lastgroup[1:])][0]
     if len(stripped) <= _FRAGMENT_CHARS and (
         _TIME_ONLY.fullmatch(stripped) or (len(_WORD.findall(stripped)) < _MIN_WORDS and not _CLOSED.search(stripped))
     ):

@@ -373,6 +373,9 @@ class Batch:
 # a speaker who is not an official, or an official talking through an outlet ("told Reuters"), is told apart too.
 PAIRS = (("cue", "role"), ("cue", "independent"), ("cue", "state_media"), ("cue", "narrative"), ("cue", "nonofficial"),
          ("role", "nonofficial"), ("channel", "role"), ("role", "narrative"))
+# Who a cue attributes to (`Parse._speakers`): an official role, or a speaker who is not an official, near the cue.
+SPEAKER_WINDOW = 4
+SPEAKER_FLAGS = ("speaker: role", "speaker: nonofficial")
 # A sentence that continues a report: its own opening or quote together with the previous sentence's attribution.
 CONTINUATIONS = (("continuation", "cue+role"), ("continuation", "cue"), ("continuation", "quote"), ("quote", "quote"),
                  ("quote", "cue+role"))
@@ -393,8 +396,30 @@ class Parse(BaseEstimator, TransformerMixin):
         self.lexicons_ = {k: tuple(v) for k, v in (self.lexicons or default_lexicons()).items()}
         self.matcher_ = PhraseMatcher(self.lexicons_)
         self.pairs_ = [(a, b) for a, b in self.pairs if a in self.lexicons_ and b in self.lexicons_]
-        self.flag_names_ = [*self.lexicons_, "quote", *(f"{a}+{b}" for a, b in self.pairs_)]
+        single = {name: {p for p in self.lexicons_.get(name, ()) if " " not in p and not p.startswith("^")}
+                  for name in ("cue", "role", "nonofficial")}
+        self.speaker_words_ = {word: bit for bit, name in ((4, "nonofficial"), (2, "role"), (1, "cue"))
+                               for word in single[name]}  # a cue word stays a cue, whatever else it is
+        self.flag_names_ = [*self.lexicons_, "quote", *(f"{a}+{b}" for a, b in self.pairs_), *SPEAKER_FLAGS]
         return self
+
+    def _speaker_bits(self, names: np.ndarray) -> np.ndarray:
+        return np.fromiter((self.speaker_words_.get(name, 0) for name in names.tolist()), dtype=np.int64, count=len(names))
+
+    def _speakers(self, tokens: Tokens) -> list[np.ndarray]:
+        """Per text, whether a word within SPEAKER_WINDOW tokens of a one-word cue is an official role, and whether
+        it names a speaker who is not an official: who the cue attributes to."""
+        bits = _columns(self, tokens, self._speaker_bits)[tokens.codes]
+        cue = np.flatnonzero(bits & 1)
+        found = [np.zeros(tokens.n_docs, dtype=bool), np.zeros(tokens.n_docs, dtype=bool)]
+        for offset in (*range(-SPEAKER_WINDOW, 0), *range(1, SPEAKER_WINDOW + 1)):
+            near, at = cue + offset, cue
+            ok = (near >= 0) & (near < len(bits))
+            near, at = near[ok], at[ok]
+            near = near[tokens.doc[near] == tokens.doc[at]]
+            for flag, bit in zip(found, (2, 4)):
+                flag[tokens.doc[near[(bits[near] & bit) > 0]]] = True
+        return found
 
     def transform(self, X: pd.DataFrame) -> Batch:
         missing = [column for column in MODEL_COLUMNS if column not in X]
@@ -410,7 +435,7 @@ class Parse(BaseEstimator, TransformerMixin):
         flags = np.column_stack([lexicon_counts, quote]) > 0
         names = [*self.lexicons_, "quote"]
         both = [flags[:, names.index(a)] & flags[:, names.index(b)] for a, b in self.pairs_]
-        flags = np.column_stack([flags, *both]).astype(np.float64)
+        flags = np.column_stack([flags, *both, *self._speakers(tokens)]).astype(np.float64)
         return Batch(
             tokens=tokens,
             entries=entries,
@@ -683,6 +708,73 @@ class OutletKind(BaseEstimator, TransformerMixin):
         names = [f"outlet: {kind}" for kind in self.kinds_]
         names += [f"outlet: {kind} & {flag}" for flag in self.crossed_ for kind in self.kinds_]
         return np.array(names, dtype=object)
+
+
+class Speaker(BaseEstimator, TransformerMixin):
+    """Who a reporting cue attributes to, word by word: the words within `window` tokens of each one-word cue of the
+    `cue` lexicon ('near cue: zelensky', 'near cue: economist'). The cue says that someone speaks; the codebook's
+    label depends on who (the role flags of `Parse` generalise; these words learn the names)."""
+
+    def __init__(self, window: int = 4, min_df: int = 2, lexicons: Mapping[str, Sequence[str]] | None = None):
+        self.window = window
+        self.min_df = min_df
+        self.lexicons = lexicons
+
+    def fit(self, batch: Batch, y=None) -> Speaker:
+        lexicons = self.lexicons or default_lexicons()
+        single = {name: {p for p in lexicons.get(name, ()) if " " not in p and not p.startswith("^")}
+                  for name in ("cue", "role", "nonofficial")}
+        self.cues_ = np.array(sorted(single["cue"]), dtype=object)
+        self.vocabulary_ = pd.Index([])
+        _COLUMNS.pop(self, None)
+        train = np.zeros(batch.tokens.n_docs, dtype=bool)
+        train[batch.text] = True
+        rows, words = self._pairs(batch.tokens, known_only=False)
+        inside = train[rows]
+        pairs = np.unique(np.stack([rows[inside], words[inside]]), axis=1) if inside.any() else np.zeros((2, 0), int)
+        df = np.bincount(pairs[1], minlength=len(batch.tokens.vocab))
+        seen = batch.tokens.vocab[df >= self.min_df].astype(str)
+        self.vocabulary_ = pd.Index(sorted({*seen, *single["role"], *single["nonofficial"]} - set(single["cue"]) - {START}))
+        _COLUMNS.pop(self, None)
+        self.names_ = np.array([f"near cue: {word}" for word in self.vocabulary_], dtype=object)
+        return self
+
+    def _lookup(self, names: np.ndarray) -> np.ndarray:
+        """Per token name: -2 for a cue, its vocabulary column, or -1."""
+        names = names.astype(str)
+        found = self.vocabulary_.get_indexer(names) if len(self.vocabulary_) else np.full(len(names), -1)
+        found[np.isin(names, self.cues_)] = -2
+        return found
+
+    def _pairs(self, tokens: Tokens, *, known_only: bool = True) -> tuple[np.ndarray, np.ndarray]:
+        """(text, word) for every token within `window` of a cue in the same text: vocabulary columns, or (when
+        fitting) batch vocab codes."""
+        codes = _columns(self, tokens, self._lookup)[tokens.codes]
+        cue = np.flatnonzero(codes == -2)
+        rows, words = [], []
+        for offset in (*range(-self.window, 0), *range(1, self.window + 1)):
+            near = cue + offset
+            ok = (near >= 0) & (near < len(codes))
+            near, at = near[ok], cue[ok]
+            same = (tokens.doc[near] == tokens.doc[at]) & (codes[near] != -2)
+            near = near[same]
+            if known_only:
+                near = near[codes[near] >= 0]
+                words.append(codes[near])
+            else:
+                words.append(tokens.codes[near])
+            rows.append(tokens.doc[near])
+        return np.concatenate(rows or [[]]).astype(np.int64), np.concatenate(words or [[]]).astype(np.int64)
+
+    def transform(self, batch: Batch) -> sp.csr_matrix:
+        tokens = batch.tokens
+        rows, words = self._pairs(tokens)
+        near = _count_matrix(rows, words, (tokens.n_docs, len(self.vocabulary_)))
+        near.data[:] = 1.0
+        return near[batch.text]
+
+    def get_feature_names_out(self, input_features=None) -> np.ndarray:
+        return self.names_
 
 
 def _outlet_kind_names(seen: np.ndarray) -> list[str]:

@@ -2,7 +2,7 @@
 
 Run: `.venv/bin/python bench/throughput.py [--model models/model.joblib] [--scale-articles 600] [--no-dask] [--repeat 3]`.
 Reads ptc/*/article*.txt, polnear/*/text/*.txt, press_releases/*.jsonl and news_web_2026/*.jsonl from `../shared`
-(exits when missing). Without --model it trains a model from labels/seed.jsonl and labels/starter*.jsonl first.
+(exits when missing). Without --model it trains a model from the shipped label files (seed and real labels) first.
 Each run is a fresh `python -c` subprocess calling `score_paths`; its peak memory is the PSS summed over the process
 tree (workers included), polled with psutil. Prints a markdown table: scoring at jobs 1, jobs 2 and dask local (each
 the median of --repeat runs, with the range: this machine's speed drifts by 10-20% from minute to minute); reading
@@ -55,7 +55,7 @@ def corpus_paths() -> list[str]:
 
 
 def train_default_model(folder: Path) -> Path:
-    """A model trained on the shipped label files (seed and starter sets), saved in `folder`."""
+    """A model trained on the shipped label files (the seed and the real labels), saved in `folder`."""
     from annotator import features, model, training
 
     files = training.shipped_label_files()

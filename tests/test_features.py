@@ -149,3 +149,49 @@ def test_features_of_a_batch_do_not_depend_on_what_the_process_tokenised_before(
     refit = words.fit(_batch(["Other words entirely.", "Other words again."], parse)[1])  # same object, new fit
     assert set(refit.get_feature_names_out()) >= {"word: other", "word: words"}
     assert refit.transform(again).nnz == 0
+
+
+def _flags(texts: list[str], prev: list[str] | None = None) -> pd.DataFrame:
+    frame = pd.DataFrame({"text": texts, "prev_text": prev or [""] * len(texts), "next_text": "", "outlet_kind": "independent"})
+    parse = features.Parse().fit(frame)
+    batch = parse.transform(frame)
+    return pd.DataFrame(batch.flags[batch.text], columns=batch.flag_names).astype(bool)
+
+
+def test_who_speaks_an_official_role_or_a_non_official_speaker_near_the_cue():
+    flags = _flags([
+        "Foreign Minister Anna Example said the talks would resume.",
+        "The economist said inflation would slow next year.",
+        "A former minister said the plan would fail.",
+        "The minister arrived in Geneva on Monday, weeks after the company announced its results.",
+    ])
+    assert flags["speaker: role"].tolist() == [True, False, True, False]
+    assert flags["speaker: nonofficial"].tolist() == [False, True, True, False]
+
+
+def test_the_channel_is_not_the_source_and_united_states_is_no_cue():
+    flags = _flags(["Zelenskiy told Reuters that he wanted a deal.", "Peskov told TASS the plan was under review.",
+                    "The United States sent more aid."])
+    assert flags["channel"].tolist() == [True, True, False]
+    assert flags["channel+role"].tolist() == [True, True, False]
+    assert flags["cue"].tolist() == [True, True, False]  # "states" in "United States" is no reporting cue
+
+
+def test_a_continuation_is_seen_with_the_previous_attribution():
+    frame = pd.DataFrame({"text": ["He added that talks would resume.", "He added that talks would resume."],
+                          "prev_text": ["The foreign minister said Russia was ready.", "The weather was cold."],
+                          "next_text": "", "outlet_kind": "state_media"})
+    parse = features.Parse().fit(frame)
+    batch = parse.transform(frame)
+    context = features.Context().fit(batch)
+    found = pd.DataFrame(context.transform(batch).toarray(), columns=context.get_feature_names_out())
+    assert found["continuation & prev: cue+role"].tolist() == [1.0, 0.0]
+
+
+def test_speaker_words_are_those_near_a_cue():
+    frame = pd.DataFrame({"text": ["Peskov said the plan was ready.", "Peskov visited the plant.", "Peskov said so."],
+                          "prev_text": "", "next_text": "", "outlet_kind": "official"})
+    batch = features.Parse().fit(frame).transform(frame)
+    speaker = features.Speaker(min_df=2).fit(batch)
+    found = pd.DataFrame(speaker.transform(batch).toarray(), columns=speaker.get_feature_names_out())
+    assert found["near cue: peskov"].tolist() == [1.0, 0.0, 1.0]

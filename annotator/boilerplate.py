@@ -39,18 +39,14 @@ _RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
             ("byline", r"(?-i:(?i:by|written by|reporting by|writing by|editing by|edited by|additional reporting by|"
                        r"compiled by|translated by|text by|story by|words by)\s+[A-Z][\w.'\-]+"
                        r"(?:[ ,]+(?:and\s+)?[A-Z][\w.'\-]+){0,8}\.?(?:\s*[;/,|].{0,80})?)"),
-            ("credit", r".{0,120}\b(?:contributed (?:reporting|from|to this (?:report|story|article))|"
-                       r"(?:photo|image|video|picture)s? (?:credit|by|courtesy)|getty images|via reuters)\b.{0,60}"),
             ("credit", r"[(\[]?(?:photo|image|file photo|picture|video|illustration|graphic|infographic)s?"
                        r"(?:\s*[:|/]\s*.{0,120}|\.?)"),
-            ("credit", r".{0,100}©.{0,60}|[A-Z][\w.\-]*(?: [A-Z][\w.\-]*){0,3} / [A-Z][\w.\-]*(?: [A-Z][\w.\-]*){0,3}"),
+            ("credit", r"[A-Z][\w.\-]*(?: [A-Z][\w.\-]*){0,3} / [A-Z][\w.\-]*(?: [A-Z][\w.\-]*){0,3}"),
             ("advert", r"(?:advertisement|advertising|sponsored(?: content)?|story continues below(?: advertisement)?|"
                        r"scroll to continue(?: with content)?|paid (?:content|partner))\.?"),
             ("prompt", r"(?:sign up|subscribe|follow us|share (?:this|on)|click here|read more|copy link|"
                        r"listen to this (?:article|story)|download (?:the|our) app|join (?:us|our)(?: on)? "
                        r"(?:telegram|whatsapp|twitter|x)|(?:get|receive) (?:our|the) newsletter)\b.{0,100}"),
-            ("prompt", r".{0,60}\b(?:newsletter|our telegram channel|all rights reserved|cookie policy|"
-                       r"cookie settings|terms of (?:use|service)|privacy policy)\b.{0,60}"),
             ("prompt", r"(?:\d+ (?:min|mins|minutes?|hours?|hrs?|days?) (?:ago|read)\b.{0,120})|"
                        r"(?:updated|published|posted|last updated)\s*:?\s*.{0,40}\d.{0,40}|"
                        r"(?:related|more from|see also|also read|recommended|most read|trending)\s*:.{0,100}"),
@@ -59,9 +55,8 @@ _RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
             # "Follow him on Twitter @joelpollak."  "Twitter: @Milbank."  "@erikalaing."
             ("prompt", r"(?:follow (?:\w+ ){0,3}on (?:twitter|x|facebook|instagram|telegram)|twitter:|watch the (?:full )?video|"
                        r"write to us|email us|contact us|support (?:us|our journalism)|donate)\b.{0,100}"),
-            ("byline", r"[-–—]?\s*@\w+\.?|the author is .{0,160}|.{0,60}\bviews expressed\b.{0,200}"),
+            ("byline", r"[-–—]?\s*@\w+\.?|the author is .{0,160}"),
             ("credit", r"(?:h/t|hat tip:?)\s.{0,60}|this (?:article|story|post) (?:has been|was) updated\b.{0,140}"),
-            ("prompt", r".{0,120}\b(?:your personal data|javascript|analysis tool|advertising and content measurement)\b.{0,200}"),
             # a reporter's question in a transcript: "Q: ...?"  "Sputnik: Who are ...?"  "WALLACE: Governor, ..."
             ("question", r"(?:q|question|interviewer)\s*[:.]\s.{0,400}"),
             ("question", r"(?-i:[A-Z][A-Za-z ]{0,30}): (?:who|what|when|where|why|how|do|does|did|is|are|can|will|would|should)\b.{0,400}\?"),
@@ -72,7 +67,20 @@ _RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
         )
     ),
 )
-# Every rule in one pattern, so that a line is matched in one call; the group that matched names the rule.
+# Rules that find a phrase inside a line: (reason, phrase pattern, most characters before it, most after it).
+_CONTAINS: tuple[tuple[str, re.Pattern[str], int, int], ...] = tuple(
+    (name, re.compile(pattern, re.IGNORECASE), before, after)
+    for name, pattern, before, after in (
+        ("credit", r"\b(?:contributed (?:reporting|from|to this (?:report|story|article))|(?:photo|image|video|picture)s? "
+                   r"(?:credit|by|courtesy)|getty images|via reuters)\b", 120, 60),
+        ("credit", r"©", 100, 60),
+        ("prompt", r"\b(?:newsletter|our telegram channel|all rights reserved|cookie policy|cookie settings|"
+                   r"terms of (?:use|service)|privacy policy)\b", 60, 60),
+        ("byline", r"\bviews expressed\b", 60, 200),
+        ("prompt", r"\b(?:your personal data|javascript|analysis tool|advertising and content measurement)\b", 120, 200),
+    )
+)
+# Every whole-line rule in one pattern, so that a line is matched in one call; the group that matched names the rule.
 _ANY_RULE = re.compile("|".join(
     f"(?P<r{i}>{pattern.pattern if not pattern.flags & re.IGNORECASE else f'(?i:{pattern.pattern})'})"
     for i, (_, pattern) in enumerate(_RULES)
@@ -85,8 +93,8 @@ _CLOSED = re.compile(r"[.!?\"”»)]$")
 _TIME_ONLY = re.compile(r"[\d:.,/\-\s]*(?:[ap]\.?m\.?|gmt|utc|cet|et|msk)?[\d:.,/\-\s]*", re.IGNORECASE)
 
 
-# Cheap tests first: a sentence longer than this that neither opens with one of the openings nor holds one of the
-# inner phrases matches no rule (datelines are shorter); batch scoring runs this on every sentence.
+# Cheap tests first (batch scoring runs this on every sentence): a line longer than this that neither opens with
+# one of the openings nor holds one of the inner words matches no rule (datelines are shorter).
 _SHORT = 60
 _OPENINGS = ("by ", "written by", "reporting by", "writing by", "editing by", "edited by", "additional reporting",
              "compiled by", "translated by", "text by", "story by", "words by", "photo", "infographic", "image", "file photo", "picture", "video", "illustration",
@@ -94,18 +102,18 @@ _OPENINGS = ("by ", "written by", "reporting by", "writing by", "editing by", "e
              "listen to", "download", "join ", "get ", "receive ", "updated", "published", "posted", "last updated",
              "related", "more from", "see also", "also read", "recommended", "most read", "trending", "tags", "topics",
              "story continues", "scroll to", "q:", "q.", "question", "interviewer", "the author is", "h/t", "hat tip",
-             "watch the", "write to us", "email us", "contact us", "support", "donate", "@", "-", "–", "—")
-_INNER = ("©", "contributed", "photo", "image", "courtesy", "getty", "via reuters", "newsletter", "telegram channel",
-          "all rights", "cookie", "terms of use", "terms of service", "privacy policy", " ago ", "min read",
-          "views expressed", "personal data", "javascript", "analysis tool", "advertising and content", "updated",
-          "follow ", "twitter", "<")
-
-
-def _candidate(text: str) -> bool:
-    if len(text) <= _SHORT:
-        return True
-    low = text.lower()
-    return low.startswith(_OPENINGS) or any(phrase in low for phrase in _INNER)
+             "watch the", "write to us", "email us", "contact us", "support", "donate", "@", "-", "–", "—",
+             "this article", "this story", "this post", "<", "twitter", "follow", "the views", "views expressed")
+# Words of which one must occur in a longer line for an inner rule to match it (the rules decide; these only let
+# a line through to them): credits, cookie and newsletter prompts, disclaimers.
+_INNER_WORDS = frozenset(
+    f"{before}{word}{after}"  # with the punctuation that may stick to it: "newsletter.", "(photo:"
+    for word in ("© contributed photo photos image images video picture courtesy getty reuters / newsletter "
+                 "newsletters telegram reserved cookie cookies terms privacy expressed personal javascript analysis "
+                 "advertising").split()
+    for before in ("", "(", "[", '"', "“", "_")
+    for after in ("", ".", ",", ":", ";", ")", "]", '"', "”", ".”", ").", "),", "_")
+)
 
 
 def reason(text: str) -> str:
@@ -113,11 +121,19 @@ def reason(text: str) -> str:
     stripped = text.strip().strip("*_#>|•·").strip()
     if not stripped:
         return "fragment"
-    if len(stripped) <= 200 and _candidate(stripped):
-        match = _ANY_RULE.fullmatch(stripped)
-        if match:
-            return _RULES[int(match.lastgroup[1:])][0]
-    if len(stripped) <= _FRAGMENT_CHARS and (
+    size = len(stripped)
+    if size <= 200:
+        low = stripped.lower()
+        inner = not _INNER_WORDS.isdisjoint(low.split())
+        if inner or size <= _SHORT or stripped[:1].isdigit() or low.startswith(_OPENINGS):
+            match = _ANY_RULE.fullmatch(stripped)
+            if match:
+                return _RULES[int(match.lastgroup[1:])][0]
+            for name, pattern, before, after in _CONTAINS if inner else ():
+                found = pattern.search(stripped)
+                if found and found.start() <= before and size - found.end() <= after:
+                    return name
+    if size <= _FRAGMENT_CHARS and (
         _TIME_ONLY.fullmatch(stripped) or (len(_WORD.findall(stripped)) < _MIN_WORDS and not _CLOSED.search(stripped))
     ):
         return "fragment"
@@ -125,13 +141,8 @@ def reason(text: str) -> str:
 
 
 def reasons(texts: Iterable[str]) -> np.ndarray:
-    """`reason` of each text, as an object array ("" for content); repeated texts are checked once."""
-    texts = list(texts)
-    seen: dict[str, str] = {}
-    out = np.empty(len(texts), dtype=object)
-    for i, text in enumerate(texts):
-        found = seen.get(text)
-        if found is None:
-            found = seen[text] = reason(text)
-        out[i] = found
+    """`reason` of each text, as an object array ("" for content)."""
+    found = [reason(text) for text in texts]
+    out = np.empty(len(found), dtype=object)
+    out[:] = found
     return out

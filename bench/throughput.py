@@ -103,7 +103,7 @@ def stage_times(paths: list[str], model_path: Path, folder: Path) -> dict[str, f
     """Seconds spent in each stage of scoring at jobs 1, measured in this process, stage by stage."""
     import pandas as pd
 
-    from annotator import features, model, read, score, segment, writers
+    from annotator import boilerplate, features, model, read, score, segment, writers
     from annotator.records import Article
 
     pipeline = model.load(model_path)
@@ -122,6 +122,7 @@ def stage_times(paths: list[str], model_path: Path, folder: Path) -> dict[str, f
     predicted = timed("featurise + predict", lambda: pd.concat([model.predict(pipeline, s) for s in slices], ignore_index=True))
     timed("explain (cues)", lambda: [model.predict_explain(pipeline, s, top=score.CUES) for s in slices])
     times["explain (cues)"] -= times["featurise + predict"]  # predict_explain predicts too: count what explaining adds
+    predicted["skip_reason"] = timed("boilerplate", lambda: boilerplate.reasons(inputs["text"].to_numpy(dtype=object)))
     schema = score.record_schema()
     records = pd.concat([inputs[[c for c in schema if c in inputs]], predicted], axis=1)
     with writers.open_writer(folder / "stages.jsonl", schema) as writer:

@@ -18,6 +18,7 @@ import pandas as pd
 from annotator import sources
 from annotator.records import LABEL_FIELDS, LabelRecord
 from annotator.scheme import Scheme, load_scheme
+from annotator.writers import spreadsheet_safe, unsafe_cell
 
 FORMATS = ("jsonl", "csv")
 FRAME_COLUMNS = (
@@ -67,7 +68,8 @@ def _write(records: Iterable[LabelRecord], stream: IO[str], fmt: str) -> int:
         data = record.to_dict()
         if writer:
             data["meta"] = _json(data["meta"])
-            writer.writerow(["" if data[key] is None else data[key] for key in LABEL_FIELDS])
+            writer.writerow(["" if data[key] is None else spreadsheet_safe(data[key]) if isinstance(data[key], str)
+                             else data[key] for key in LABEL_FIELDS])
         else:
             stream.write(_json(data) + "\n")
         count += 1
@@ -145,7 +147,7 @@ def _csv_rows(stream: IO[str], name: str) -> Iterator[tuple[int, dict[str, Any] 
         if None in row:
             yield line, LabelFormatError(f"{name}:{line}: more values than header columns")
         else:
-            yield line, {key: value for key, value in row.items() if value != ""}
+            yield line, {key: unsafe_cell(value) for key, value in row.items() if value != ""}
         line = reader.line_num + 1
 
 

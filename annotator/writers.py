@@ -32,6 +32,21 @@ def output_format(path: str | Path, fmt: str | None = None) -> str:
     return _EXTENSIONS.get(Path(path).suffix.lower(), "jsonl")
 
 
+# A cell a spreadsheet would read as a formula (OWASP "CSV injection"): it starts with one of these characters.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value: str) -> str:
+    """`value` with a `'` put before it when a spreadsheet would run it as a formula (`=HYPERLINK(...)`); the
+    label reader takes the `'` off again (`unsafe_cell`), so exports still import as they were."""
+    return "'" + value if value.startswith(FORMULA_START) else value
+
+
+def unsafe_cell(value: str) -> str:
+    """Undo `spreadsheet_safe`."""
+    return value[1:] if value.startswith("'") and value[1:2] and value[1:].startswith(FORMULA_START) else value
+
+
 def encode(frame: pd.DataFrame, schema: dict[str, str], fmt: str) -> bytes | pd.DataFrame:
     """`frame`'s rows, in the schema's column order, as the writer for `fmt` writes them: JSONL or CSV bytes, or
     for Parquet the frame itself. Worker processes encode, so the process that writes only appends bytes."""
@@ -39,6 +54,8 @@ def encode(frame: pd.DataFrame, schema: dict[str, str], fmt: str) -> bytes | pd.
     if fmt == "jsonl":
         return _jsonl(frame)
     if fmt == "csv":
+        texts = [column for column, kind in schema.items() if kind == "str"]
+        frame = frame.assign(**{column: frame[column].astype(str).map(spreadsheet_safe) for column in texts})
         return frame.to_csv(None, header=False, index=False, lineterminator="\n").encode("utf-8")
     return frame
 

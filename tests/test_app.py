@@ -282,3 +282,16 @@ def test_train_now_trains_in_the_background_and_shows_the_new_metrics(db, tmp_pa
     assert not at.exception, at.exception
     assert "New model trained" in at.success[0].value
     assert {"macro-F1", "accuracy"} <= {metric.label for metric in at.metric}
+
+
+def test_names_and_file_names_are_shown_as_text_not_markdown(db) -> None:
+    payload = "![x](http://example.invalid/track.png)<img src=x>"
+    at = start(payload)
+    shown_name = at.sidebar.markdown[0].value
+    assert "](" not in shown_name and "<img" not in shown_name and "\\!\\[x\\]" in shown_name
+    at.switch_page("annotator/ui/import_page.py").run()
+    at.file_uploader[0].set_value([(f"{payload}.csv", b"title,body\nA,B\n", "text/csv")])
+    at.button(key="import_files").click().run()
+    assert not at.exception, at.exception
+    warning = at.warning[0].value
+    assert "](" not in warning and "<img" not in warning

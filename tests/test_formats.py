@@ -169,3 +169,16 @@ def test_label_stats_counts_per_label_reviewer_and_topic():
     assert tables["per_label"].set_index("label").loc[FIRST, "count"] == 2
     assert tables["per_reviewer"].set_index("reviewer").loc["ann", "total"] == 2
     assert tables["per_topic"].set_index("topic").loc["talks", FIRST] == 2
+
+
+def test_csv_cells_that_a_spreadsheet_would_run_are_neutralised_and_read_back(tmp_path):
+    texts = ["=HYPERLINK(\"http://example.invalid\",\"x\")", "+1+1", "-2+3", "@SUM(A1)", "\tTab first", "Plain text."]
+    records = [LabelRecord(text=text, label=FIRST, reviewer="=cmd|' /C calc'!A0") for text in texts]
+    path = tmp_path / "labels.csv"
+    write_labels(records, path)
+    import csv
+
+    rows = list(csv.DictReader(path.open(encoding="utf-8", newline="")))
+    assert [row["text"] for row in rows] == ["'" + text for text in texts[:-1]] + ["Plain text."]
+    assert all(row["reviewer"].startswith("'=") for row in rows)
+    assert [(r.text, r.reviewer) for r in read_labels(path)] == [(r.text, r.reviewer) for r in records]

@@ -237,3 +237,17 @@ def test_both_kinds_of_local_pool_give_the_records_of_inline_scoring(tmp_path: P
     with score.executor(2, fork=fork) as (submit, window):
         pooled = [done.encoded for done in score.in_order(submit, window, score._score_part, tasks)]
     assert len(tasks) > 2 and pooled == inline and b"".join(inline).count(b"\n") > 10
+
+
+def test_csv_output_neutralises_cells_a_spreadsheet_would_run(tmp_path: Path, trained_model: Path):
+    article = {"title": "=HYPERLINK(\"http://example.invalid\")", "outlet": "@Example",
+               "text": "=1+2 was written on the wall, the mayor said.\n\nResidents cleaned it on Monday."}
+    inputs = write_inputs(tmp_path / "in", [ARTICLES[0], article])
+    score.score_paths([inputs], trained_model, tmp_path / "out.csv", summary=tmp_path / "summary.csv", jobs=1,
+                      progress=False)
+    records = pd.read_csv(tmp_path / "out.csv", keep_default_na=False)
+    assert "'=1+2 was written on the wall, the mayor said." in records["text"].tolist()
+    assert set(records.loc[records["outlet"] != "", "outlet"]) == {"'@Example"}
+    summary = pd.read_csv(tmp_path / "summary.csv", keep_default_na=False)
+    assert "'=HYPERLINK(\"http://example.invalid\")" in summary["title"].tolist()
+    assert not any(str(cell).startswith(("=", "+", "@")) for cell in summary.to_numpy().ravel())

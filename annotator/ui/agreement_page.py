@@ -73,7 +73,7 @@ def _adjudicate(adjudicator: str) -> None:
     """Record the adjudicator's final label before the page redraws, so the table shows it."""
     label = st.session_state["adjudicate_label"]
     common.store().adjudicate(st.session_state["adjudicate_sentence"], label, adjudicator)
-    st.toast(f"Final label set: {common.scheme().get(label).name} (by {adjudicator})")
+    st.toast(f"Final label set: {common.scheme().get(label).name} (by {common.plain(adjudicator)})")
 
 
 if __name__ == "__main__":  # run as a page by st.navigation

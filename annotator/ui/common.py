@@ -132,13 +132,22 @@ def guidelines() -> None:
         st.markdown(codebook())
 
 
+_MARKDOWN = str.maketrans({c: "\\" + c for c in "\\`*_{}[]()<>#!|~$"})
+
+
+def plain(text: str) -> str:
+    """Text a user or a file named, made safe to put in markdown: every markdown and HTML character is escaped, so
+    `![x](http://...)` shows as typed instead of loading an image, and a file name cannot add a link or markup."""
+    return html.escape(str(text), quote=False).translate(_MARKDOWN).replace("\n", " ")
+
+
 def reviewer_input() -> None:
     """Ask the reviewer's name once per session in the sidebar; once given, show it with a "Change" button.
 
     The field goes away once the name is set, so the labelling hotkeys never type into it.
     """
     if str(st.session_state.get("reviewer", "")).strip():
-        st.sidebar.markdown(f"Reviewer: **{html.escape(st.session_state['reviewer'])}**")
+        st.sidebar.markdown(f"Reviewer: **{plain(st.session_state['reviewer'])}**")
         st.sidebar.button("Change reviewer", key="reviewer_change", on_click=_forget_reviewer)
         return
     st.sidebar.text_input(

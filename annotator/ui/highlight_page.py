@@ -46,7 +46,7 @@ def _article(text: str, title: str, outlet: str, upload) -> Article | None:
     if upload is not None:
         found = [item for item in read.articles_from_upload(upload.name, upload.getvalue()) if isinstance(item, Article)]
         if not found:
-            st.error(f"{upload.name}: no article text found")
+            st.error(f"{common.plain(upload.name)}: no article text found")
             return None
         return Article(**{**found[0].to_dict(), "title": title or found[0].title, "outlet": outlet or found[0].outlet})
     if not text.strip():

@@ -54,7 +54,7 @@ def _add(store, articles: list[Article], problems: list[str]) -> None:
         f"sentences: {counts.sentences_new} new, {counts.sentences_known} already known"
     )
     for problem in [*problems, *counts.skipped]:
-        st.warning(problem)
+        st.warning(common.plain(problem))  # names files and their headers: untrusted
 
 
 if __name__ == "__main__":  # run as a page by st.navigation

@@ -59,7 +59,8 @@ _RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
             ("credit", r"(?:h/t|hat tip:?)\s.{0,60}|this (?:article|story|post) (?:has been|was) updated\b.{0,140}"),
             # a reporter's question in a transcript: "Q: ...?"  "Sputnik: Who are ...?"  "WALLACE: Governor, ..."
             ("question", r"(?:q|question|interviewer)\s*[:.]\s.{0,400}"),
-            ("question", r"(?-i:[A-Z][A-Za-z ]{0,30}): (?:who|what|when|where|why|how|do|does|did|is|are|can|will|would|should)\b.{0,400}\?"),
+            # ... a speaker's name of one or two capitalised words, so a headline ("Ukraine election rumours: Is ...?") is not
+            ("question", r"(?-i:[A-Z][A-Za-z.]*(?: [A-Z][A-Za-z.]*)?): (?:who|what|when|where|why|how|do|does|did|is|are|can|will|would|should)\b.{0,400}\?"),
             # markup and stage directions left by a scraper: "<tweet .../>", "(CROSSTALK.)", "[...]"
             ("fragment", r"<[a-z]+[ >].{0,400}|\(?(?-i:[A-Z]{3,})\.?\)?\.?|\[(?:\.\.\.|…)\]"),
             # a section marker in capitals: "ABSTRACT."  "FULL TEXT."

@@ -104,3 +104,8 @@ def test_the_queue_offers_boilerplate_last(trained_model: Path, tmp_path: Path):
         assert {texts[sid] for sid in ranked[-3:]} == {
             "MOSCOW, March 3. /TASS/.", "Advertisement", "Sign up for our morning newsletter"}
         assert {boilerplate.reason(texts[sid]) for sid in ranked[:-3]} == {""}
+
+
+def test_a_headline_with_a_colon_and_a_question_is_no_interview_question():
+    assert boilerplate.reason("Election rumours: Is the president mulling a summer poll?") == ""
+    assert boilerplate.reason("Sputnik: Who are the key players in this unit?") == "question"

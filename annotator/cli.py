@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 import os
-from itertools import chain
+import sqlite3
 import subprocess
+from itertools import chain
 import sys
 from contextlib import contextmanager
 from pathlib import Path
@@ -45,6 +46,8 @@ def clean_errors():
         yield
     except (ValueError, FileNotFoundError, IsADirectoryError, PermissionError) as error:
         fail(str(error))
+    except sqlite3.DatabaseError as error:
+        fail(f"the store cannot be read: {error} (a damaged file, or not an annotator store)")
 
 
 def open_store(db: Path | None):
@@ -117,10 +120,12 @@ def export(
 
     Example: annotator export --format jsonl --out labels.jsonl
     """
-    from annotator import formats
+    from annotator import formats, outputs
 
-    with clean_errors(), open_store(db) as store:
-        count = formats.write_labels(store.label_records(reviewer=reviewer), out, format)
+    with clean_errors():
+        outputs.refuse_overwriting([out], store=db or config.default_db(), model=config.default_model())
+        with open_store(db) as store:
+            count = formats.write_labels(store.label_records(reviewer=reviewer), out, format)
     typer.echo(f"wrote {count} labels to {out}")
 
 
@@ -237,10 +242,12 @@ def train(
     """
     from tqdm import tqdm
 
-    from annotator import evaluate, training
+    from annotator import evaluate, outputs, training
 
     out = out or config.default_model()
     with clean_errors():
+        outputs.refuse_overwriting([out, json_out], inputs=labels or training.shipped_label_files(),
+                                   store=db or config.default_db())
         if labels:
             frame = training.training_frame(label_files=labels)
         else:
@@ -258,7 +265,7 @@ def train(
     typer.echo(evaluate.Evaluation.from_dict(metrics).table())
     typer.echo(f"\nmodel: {out}\ncard:  {out}.card.json")
     if json_out:
-        json_out.write_text(json.dumps(metrics, indent=2) + "\n")
+        outputs.write_text(json_out, json.dumps(metrics, indent=2) + "\n")
 
 
 @app.command("evaluate")
@@ -271,15 +278,16 @@ def evaluate_(
 
     Example: annotator evaluate --model models/model.joblib held_out.jsonl
     """
-    from annotator import evaluate, model, training
+    from annotator import evaluate, model, outputs, training
 
     with clean_errors():
+        outputs.refuse_overwriting([json_out], inputs=[file], model=model_path or config.default_model())
         pipeline = model.load(model_path or config.default_model())
         frame = training.training_frame(label_files=[file])
         result = evaluate.evaluate(pipeline, frame)
     typer.echo(result.table())
     if json_out:
-        json_out.write_text(json.dumps(result.to_dict(), indent=2) + "\n")
+        outputs.write_text(json_out, json.dumps(result.to_dict(), indent=2) + "\n")
 
 
 @app.command()
@@ -336,11 +344,16 @@ def score(
     """
     from annotator import score as scoring
 
-    with clean_errors():
-        result = scoring.score_paths(
-            inputs, model_path or config.default_model(), out, fmt=format, jobs=jobs, dask=dask,
-            summary=summary, html=html, errors=errors, cues=cues, progress=not quiet,
-        )
+    try:
+        with clean_errors():
+            result = scoring.score_paths(
+                inputs, model_path or config.default_model(), out, fmt=format, jobs=jobs, dask=dask,
+                summary=summary, html=html, errors=errors, cues=cues, progress=not quiet,
+            )
+    except KeyboardInterrupt:
+        typer.echo(f"Interrupted: {out} and the other outputs were not written (files already there are as they were).",
+                   err=True)
+        raise typer.Exit(130) from None
     if not quiet:
         typer.echo(result.describe(), err=True)
     if result.failed:

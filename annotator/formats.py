@@ -15,7 +15,7 @@ from typing import IO, Any
 
 import pandas as pd
 
-from annotator import sources
+from annotator import outputs, sources
 from annotator.records import LABEL_FIELDS, LabelRecord
 from annotator.scheme import Scheme, load_scheme
 from annotator.writers import spreadsheet_safe, unsafe_cell
@@ -46,7 +46,8 @@ def format_of(path: str | Path | None, fmt: str | None) -> str | None:
 def write_labels(records: Iterable[LabelRecord], path: str | Path | IO[str], fmt: str | None = None) -> int:
     """Write records as JSONL (one `to_dict()` a line) or CSV (`LABEL_FIELDS` columns, meta as JSON); return the count.
 
-    `path` may be a file path, `-` for stdout, or an open text stream; `fmt` defaults to the path's extension.
+    `path` may be a file path (written through a temporary file: a failed export leaves the previous file as it
+    was), `-` for stdout, or an open text stream; `fmt` defaults to the path's extension.
     """
     named = None if hasattr(path, "write") or str(path) == "-" else Path(path)
     chosen = format_of(named, fmt)
@@ -54,8 +55,7 @@ def write_labels(records: Iterable[LabelRecord], path: str | Path | IO[str], fmt
         raise LabelFormatError(f"{path}: cannot tell the label format from the name; give jsonl or csv")
     if named is None:
         return _write(records, sys.stdout if str(path) == "-" else path, chosen)
-    named.parent.mkdir(parents=True, exist_ok=True)
-    with open(named, "w", encoding="utf-8", newline="") as stream:
+    with outputs.atomic(named) as temporary, open(temporary, "w", encoding="utf-8", newline="") as stream:
         return _write(records, stream, chosen)
 
 

@@ -26,7 +26,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion, Pipeline
 from threadpoolctl import ThreadpoolController
 
-from annotator import features
+from annotator import features, outputs
 from annotator.scheme import load_scheme
 
 CARD_FORMAT = 1
@@ -166,19 +166,26 @@ def save(pipeline: Pipeline, path: str | Path, *, card: dict[str, Any]) -> dict[
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    joblib.dump(pipeline, path, compress=3)
+    temporary = outputs.temporary_path(path)
+    try:
+        joblib.dump(pipeline, temporary, compress=3)
+        digest = file_sha256(temporary)
+    except BaseException:
+        outputs.discard(temporary)
+        raise
     full = {
         "format": CARD_FORMAT,
         "features_version": features.VERSION,
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "model_file": path.name,
-        "model_sha256": file_sha256(path),
+        "model_sha256": digest,
         "versions": versions(),
         "labels": [key for key in load_scheme().keys if key in set(pipeline.classes_)],
         "hyperparameters": hyperparameters(pipeline),
         **card,
     }
-    card_path(path).write_text(json.dumps(full, indent=2, default=_plain) + "\n", encoding="utf-8")
+    outputs.commit(temporary, path)  # model, then card: a run stopped between them leaves a card that refuses it
+    outputs.write_text(card_path(path), json.dumps(full, indent=2, default=_plain) + "\n")
     return full
 
 

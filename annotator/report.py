@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from annotator import outputs
 from annotator.records import Article
 from annotator.scheme import Scheme, load_scheme
 
@@ -291,10 +292,8 @@ class ReportBuilder:
         )
 
     def write(self, path: str | Path, **kwargs: str) -> Path:
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(self.html(**kwargs), encoding="utf-8")
-        return path
+        """Write the report to `path`, through a temporary file (see `outputs`)."""
+        return outputs.write_text(path, self.html(**kwargs))
 
 
 def render_report(

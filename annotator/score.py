@@ -33,7 +33,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from annotator import boilerplate, features, model, read, segment, writers
+from annotator import boilerplate, features, model, outputs, read, segment, writers
 from annotator.records import Article
 from annotator.report import MAX_ARTICLES, ReportBuilder, summary_row, summary_schema
 from annotator.scheme import Scheme, load_scheme
@@ -332,9 +332,10 @@ class _Failures:
             self._writer = JsonlWriter(self.path, {"source": "str", "reason": "str"})
         self._writer.write_record({"source": source, "reason": reason})
 
-    def close(self) -> None:
+    def close(self, finished: bool = True) -> None:
+        """Rename the errors file into place, or drop it when the run did not finish."""
         if self._writer is not None:
-            self._writer.close()
+            self._writer.close() if finished else self._writer.abort()
 
 
 def _progress_bar(enabled: bool):
@@ -366,12 +367,16 @@ def score_paths(
     in full). `cues` adds each sentence's top explanation terms (a `cues` column); the report's tooltips show them
     whether or not. Runs on `jobs` worker processes (default: all cores), or on Dask workers with `dask="local"` or
     a scheduler address, a part of about `part_bytes` of input at a time. Raises ModelLoadError if the model cannot
-    be loaded; bad articles are reported and skipped (see the module docstring).
+    be loaded, and OutputError before reading anything if an output would overwrite an input or the model; bad
+    articles are reported and skipped (see the module docstring). Every output is written through a temporary
+    file and renamed into place at the end, so a failed or interrupted run leaves the previous outputs as they were.
     """
     started = time.perf_counter()
     inputs = list(inputs)
     scheme = load_scheme()
     out = Path(out)
+    errors = Path(errors) if errors else Path(f"{out}.errors.jsonl")
+    outputs.refuse_overwriting([out, summary, html, errors], inputs=inputs, model=model_path)
     fmt = output_format(out, fmt)
     model_path = str(Path(model_path).resolve())  # workers may run elsewhere: give them an absolute path
     try:
@@ -387,8 +392,8 @@ def score_paths(
         writer: TableWriter = stack.enter_context(open_writer(out, record_schema(scheme, cues=cues), fmt))
         summaries = stack.enter_context(open_writer(summary, summary_schema(scheme))) if summary else None
         bar = stack.enter_context(_progress_bar(progress))
-        failures = _Failures(Path(errors) if errors else Path(f"{out}.errors.jsonl"), lambda line: bar.write(line, file=sys.stderr))
-        stack.callback(failures.close)
+        failures = _Failures(errors, lambda line: bar.write(line, file=sys.stderr))
+        stack.push(lambda exc_type, *_: failures.close(finished=exc_type is None))
         job = _Job(model_path, digest, fmt, cues, summaries=bool(summary or html))
         # the articles themselves come back only while the report still renders articles in full
         parts = read.parts(inputs, part_bytes=part_bytes)

@@ -13,6 +13,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from annotator import outputs
+
 FORMATS = ("jsonl", "csv", "parquet")
 _EXTENSIONS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl", ".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
 # Column types of a writer's schema: Parquet needs them up front, so an empty run still writes a readable file.
@@ -96,7 +98,11 @@ def _float_reprs(values: np.ndarray) -> list[str]:
 
 
 class TableWriter:
-    """Writes frames with the columns of `schema` ({column: "str" | "int" | "float"}) to one file, in order."""
+    """Writes frames with the columns of `schema` ({column: "str" | "int" | "float"}) to one file, in order.
+
+    Rows go to a hidden temporary file beside `path`, renamed into place by `close`; `abort` (or leaving the `with`
+    block on an error) removes it, so a failed run leaves the previous file at `path` untouched.
+    """
 
     format = ""
 
@@ -106,6 +112,7 @@ class TableWriter:
         self.schema = schema
         self.rows = 0
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.temporary = outputs.temporary_path(self.path)
 
     def write(self, frame: pd.DataFrame) -> None:
         self.write_encoded(encode(frame, self.schema, self.format), len(frame))
@@ -118,14 +125,29 @@ class TableWriter:
     def _write(self, encoded: bytes | pd.DataFrame) -> None:
         raise NotImplementedError
 
-    def close(self) -> None:
+    def _finish(self) -> None:
         raise NotImplementedError
+
+    def close(self) -> None:
+        """Finish the file and rename it into place."""
+        self._finish()
+        outputs.commit(self.temporary, self.path)
+
+    def abort(self) -> None:
+        """Drop what was written: the file at `path` stays as it was."""
+        try:
+            self._finish()
+        finally:
+            outputs.discard(self.temporary)
 
     def __enter__(self) -> TableWriter:
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+    def __exit__(self, exc_type, *exc: object) -> None:
+        if exc_type is None:
+            self.close()
+        else:
+            self.abort()
 
 
 class _BytesWriter(TableWriter):
@@ -133,13 +155,13 @@ class _BytesWriter(TableWriter):
 
     def __init__(self, path: str | Path, schema: dict[str, str], header: bytes = b"") -> None:
         super().__init__(path, schema)
-        self._file = open(self.path, "wb")
+        self._file = open(self.temporary, "wb")
         self._file.write(header)
 
     def _write(self, encoded: bytes) -> None:
         self._file.write(encoded)
 
-    def close(self) -> None:
+    def _finish(self) -> None:
         self._file.close()
 
 
@@ -176,7 +198,7 @@ class ParquetWriter(TableWriter):
         super().__init__(path, schema)
         self._pa = pa
         self._schema = pa.schema([(name, _ARROW_TYPES[kind]) for name, kind in schema.items()])
-        self._writer = pq.ParquetWriter(self.path, self._schema)
+        self._writer = pq.ParquetWriter(self.temporary, self._schema)
         self._buffer: list[pd.DataFrame] = []
         self._buffered = 0
         self._row_group_rows = row_group_rows
@@ -193,14 +215,16 @@ class ParquetWriter(TableWriter):
             self._writer.write_table(self._pa.Table.from_pandas(frame, schema=self._schema, preserve_index=False))
         self._buffer, self._buffered = [], 0
 
-    def close(self) -> None:
-        self._flush()
-        self._writer.close()
+    def _finish(self) -> None:
+        try:
+            self._flush()
+        finally:
+            self._writer.close()
 
 
 _WRITERS = {"jsonl": JsonlWriter, "csv": CsvWriter, "parquet": ParquetWriter}
 
 
 def open_writer(path: str | Path, schema: dict[str, str], fmt: str | None = None) -> TableWriter:
-    """A writer for `path` in `fmt` (or the format its extension names); the file is created now."""
+    """A writer for `path` in `fmt` (or the format its extension names); its temporary file is created now."""
     return _WRITERS[output_format(path, fmt)](path, schema)

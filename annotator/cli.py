@@ -62,7 +62,7 @@ def echo_frame(frame, *, max_rows: int | None = None) -> None:
 
 @app.command("import")
 def import_(
-    paths: Annotated[list[str], typer.Argument(help="Files or folders (.txt .md .html .jsonl .csv); - reads JSONL from stdin.")],
+    paths: Annotated[list[str], typer.Argument(metavar="PATH", help="Files or folders (.txt .md .html .jsonl .csv); - reads JSONL from stdin.")],
     db: DbOption = None,
 ) -> None:
     """Import articles into the store and split them into sentences.
@@ -131,7 +131,7 @@ def export(
 
 @app.command("import-labels")
 def import_labels(
-    files: Annotated[list[Path], typer.Argument(help="Label files in the export format (JSONL or CSV).")],
+    files: Annotated[list[Path], typer.Argument(metavar="FILE", help="Label files in the export format (JSONL or CSV).")],
     db: DbOption = None,
 ) -> None:
     """Import label files (as written by `export`) into the store, with their articles and sentences.
@@ -149,6 +149,8 @@ def import_labels(
     with clean_errors(), open_store(db) as store:
         for file in files:
             counts = store.import_label_records(formats.read_labels(file, on_error=report))
+            for problem in counts.skipped:  # records that read well but do not fit the store
+                report(f"{file}: {problem}")
             typer.echo(f"{file}: {counts}")
     if bad:
         fail(f"{len(bad)} bad record(s) skipped")
@@ -169,8 +171,8 @@ def history(
 
 @app.command()
 def adjudicate(
-    sentence: Annotated[str, typer.Argument(help="The sentence id.")],
-    label: Annotated[str, typer.Argument(help="The final label (a scheme key, or skip).")],
+    sentence: Annotated[str, typer.Argument(metavar="SENTENCE_ID", help="The sentence id.")],
+    label: Annotated[str, typer.Argument(metavar="LABEL", help="The final label (a scheme key, or skip).")],
     by: Annotated[str, typer.Option("--by", help="Who adjudicates (recorded).")],
     db: DbOption = None,
 ) -> None:
@@ -192,8 +194,12 @@ def agreement(db: DbOption = None) -> None:
     """
     from annotator import agreement as agree
 
-    with open_store(db) as store:
+    with clean_errors(), open_store(db) as store:
         labels = store.current_labels(shared=True)
+    if labels.empty:
+        typer.echo("No sentence has labels from two reviewers yet, so there is no agreement to measure: "
+                   "label some of the same sentences (the app's overlap share does this).")
+        return
     typer.echo(f"Krippendorff's alpha (nominal): {agree.krippendorff_alpha(labels):.3f}")
     for name, table in (("Cohen's kappa per pair", agree.pairwise_kappa(labels)),
                         ("per-label agreement", agree.per_label_agreement(labels)),
@@ -204,7 +210,7 @@ def agreement(db: DbOption = None) -> None:
 
 @app.command()
 def stats(
-    files: Annotated[Optional[list[Path]], typer.Argument(help="Label files; without them, the store.")] = None,
+    files: Annotated[Optional[list[Path]], typer.Argument(metavar="FILE", help="Label files; without them, the store.")] = None,
     db: DbOption = None,
 ) -> None:
     """Print label counts per label, reviewer, outlet kind (and topic, for authored label files).
@@ -218,6 +224,7 @@ def stats(
             tables = formats.label_stats(chain.from_iterable(formats.read_labels(file) for file in files))
         else:
             with open_store(db) as store:
+                typer.echo(", ".join(f"{name.replace('_', ' ')}: {count}" for name, count in store.counts().items()))
                 tables = store.stats()
     for name, table in tables.items():
         typer.echo(f"\n{name}")
@@ -270,7 +277,7 @@ def train(
 
 @app.command("evaluate")
 def evaluate_(
-    file: Annotated[Path, typer.Argument(help="A labelled file (JSONL or CSV, export format).")],
+    file: Annotated[Path, typer.Argument(metavar="FILE", help="A labelled file (JSONL or CSV, export format).")],
     model_path: ModelOption = None,
     json_out: JsonOption = None,
 ) -> None:
@@ -285,6 +292,11 @@ def evaluate_(
         pipeline = model.load(model_path or config.default_model())
         frame = training.training_frame(label_files=[file])
         result = evaluate.evaluate(pipeline, frame)
+        seen = set(model.read_card(model_path or config.default_model()).get("training_data", {}).get("sentence_ids", []))
+        overlap = sum(key in seen for key in training.sentence_keys(frame))
+    if overlap:
+        typer.echo(f"Warning: {overlap} of {len(frame)} evaluated sentences were in this model's training data, so these "
+                   "figures are not held-out accuracy.", err=True)
     typer.echo(result.table())
     if json_out:
         outputs.write_text(json_out, json.dumps(result.to_dict(), indent=2) + "\n")
@@ -292,7 +304,7 @@ def evaluate_(
 
 @app.command()
 def explain(
-    sentence: Annotated[str, typer.Argument(help="The sentence to explain.")],
+    sentence: Annotated[str, typer.Argument(metavar="SENTENCE", help="The sentence to explain.")],
     model_path: ModelOption = None,
     outlet: Annotated[str, typer.Option(help="The outlet it comes from (looked up in the registry).")] = "",
     previous: Annotated[str, typer.Option("--prev", help="The sentence before it.")] = "",
@@ -308,6 +320,8 @@ def explain(
     from annotator import features, model
 
     with clean_errors():
+        if not sentence.strip():
+            raise ValueError("the sentence to explain is empty")
         pipeline = model.load(model_path or config.default_model())
         frame = features.context_frame(
             pd.DataFrame([{"text": sentence, "outlet": outlet, "prev_text": previous, "next_text": next_}])
@@ -324,7 +338,7 @@ def explain(
 
 @app.command()
 def score(
-    inputs: Annotated[list[str], typer.Argument(help="Files or folders of articles; - reads JSONL from stdin.")],
+    inputs: Annotated[list[str], typer.Argument(metavar="PATH", help="Files or folders of articles; - reads JSONL from stdin.")],
     out: Annotated[Path, typer.Option("--out", help="Per-sentence results (.jsonl, .csv or .parquet).")],
     model_path: ModelOption = None,
     format: Annotated[Optional[str], typer.Option("--format", help="jsonl, csv or parquet (default: from --out).")] = None,
@@ -362,7 +376,7 @@ def score(
 
 @app.command()
 def source(
-    name_or_url: Annotated[str, typer.Argument(help="An outlet name, alias, domain or URL.")],
+    name_or_url: Annotated[str, typer.Argument(metavar="NAME_OR_URL", help="An outlet name, alias, domain or URL.")],
 ) -> None:
     """Look up an outlet in the source registry and print its kind.
 

@@ -77,9 +77,10 @@ class Evaluation:
         if self.calibration:
             lines.append("calibration: " + "   ".join(f"{k.replace('_', ' ')} {v:.3f}" for k, v in self.calibration.items()))
         lines += ["", "confusion (rows: gold, columns: predicted)"]
-        lines.append(f"{'':<{width}}" + "".join(f"{label[:16]:>18}" for label in self.labels))
+        column = max(len(label) for label in self.labels) + 2  # whole label names: none is cut
+        lines.append(f"{'':<{width}}" + "".join(f"{label:>{column}}" for label in self.labels))
         for label, row in self.confusion.iterrows():
-            lines.append(f"{label:<{width}}" + "".join(f"{int(v):>18d}" for v in row))
+            lines.append(f"{label:<{width}}" + "".join(f"{int(v):>{column}d}" for v in row))
         return "\n".join(lines)
 
 

@@ -200,6 +200,8 @@ def _plain(value: Any) -> Any:
 def read_card(path: str | Path) -> dict[str, Any]:
     """The card of the model at `path`; ModelLoadError when it is missing or unreadable."""
     where = card_path(path)
+    if not Path(path).exists():
+        raise ModelLoadError(f"no model at {path} (train one with `annotator train`)")
     try:
         return json.loads(where.read_text(encoding="utf-8"))
     except FileNotFoundError:

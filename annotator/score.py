@@ -88,7 +88,7 @@ class ScoreResult:
                  f"({rate:,.0f} sentences/s) -> {self.out}"]
         lines += [f"{name}: {path}" for name, path in (("summary", self.summary), ("report", self.html)) if path]
         if self.failed:
-            lines.append(f"{self.failures} inputs failed, listed in {self.errors}")
+            lines.append(f"{self.failures} inputs failed, listed " + (f"in {self.errors}" if self.errors else "above"))
         return "\n".join(lines)
 
 
@@ -318,16 +318,19 @@ def in_order(submit: Submit, window: int, fn: Callable, tasks: Iterable[tuple]) 
 class _Failures:
     """Reports bad inputs on stderr and in the errors file, opened at the first one."""
 
-    def __init__(self, path: Path, echo: Callable[[str], None]) -> None:
+    def __init__(self, path: Path | None, echo: Callable[[str], None]) -> None:
         self.path = path
         self.count = 0
         self._echo = echo
         self._writer: JsonlWriter | None = None
-        path.unlink(missing_ok=True)
+        if path is not None:
+            path.unlink(missing_ok=True)
 
     def add(self, source: str, reason: str) -> None:
         self.count += 1
         self._echo(f"{source}: {reason}")
+        if self.path is None:
+            return
         if self._writer is None:
             self._writer = JsonlWriter(self.path, {"source": "str", "reason": "str"})
         self._writer.write_record({"source": source, "reason": reason})
@@ -375,7 +378,8 @@ def score_paths(
     inputs = list(inputs)
     scheme = load_scheme()
     out = Path(out)
-    errors = Path(errors) if errors else Path(f"{out}.errors.jsonl")
+    # bad inputs are listed beside the output; with the output on stdout, only on stderr unless --errors says where
+    errors = Path(errors) if errors else None if str(out) == writers.STDOUT else Path(f"{out}.errors.jsonl")
     outputs.refuse_overwriting([out, summary, html, errors], inputs=inputs, model=model_path)
     fmt = output_format(out, fmt)
     model_path = str(Path(model_path).resolve())  # workers may run elsewhere: give them an absolute path
@@ -424,5 +428,5 @@ def score_paths(
     return ScoreResult(
         articles=articles, sentences=sentences, failures=failures.count, seconds=time.perf_counter() - started,
         out=out, summary=Path(summary) if summary else None, html=Path(html) if html else None,
-        errors=failures.path if failures.count else None,
+        errors=failures.path if failures.count and failures.path else None,
     )

@@ -11,6 +11,7 @@ import pandas as pd
 
 from annotator import evaluate, features, formats, model
 from annotator.config import labels_dir
+from annotator.records import digest
 from annotator.scheme import load_scheme
 
 # The label files that ship in `labels/` and train the default model: the seed article and the real corpus (first
@@ -60,6 +61,13 @@ def _store_frame(store) -> pd.DataFrame:
     return final[columns]
 
 
+def sentence_keys(frame: pd.DataFrame) -> list[str]:
+    """Per row, its sentence id, or for rows without one the `digest` of its text: what `evaluate` compares with
+    a model card's `training_data.sentence_ids` to tell whether a test sentence was seen in training."""
+    ids = frame["sentence_id"].fillna("").astype(str) if "sentence_id" in frame else pd.Series("", index=frame.index)
+    return [sid or digest(text) for sid, text in zip(ids, frame["text"].astype(str))]
+
+
 def data_hash(frame: pd.DataFrame) -> str:
     """sha256 of the training rows (text, label, article, offsets), so a card says exactly what a model saw."""
     digest = hashlib.sha256()
@@ -82,6 +90,7 @@ def fit(frame: pd.DataFrame, out: str | Path, *, folds: int = 5, progress: Progr
             "sentences": int(len(frame)),
             "articles": int(frame["article_id"].nunique()),
             "per_label": {k: int(v) for k, v in frame["label"].value_counts().sort_index().items()},
+            "sentence_ids": sorted(set(sentence_keys(frame))),
         },
         "metrics": {"cross_validation": evaluation.to_dict()},
         "train_seconds": round(time.perf_counter() - started, 2),

@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import math
+import sys
 from json.encoder import encode_basestring
 from pathlib import Path
 from typing import Any
@@ -15,8 +16,9 @@ import pandas as pd
 
 from annotator import outputs
 
-FORMATS = ("jsonl", "csv", "parquet")
-_EXTENSIONS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl", ".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
+FORMATS = ("jsonl", "json", "csv", "parquet")
+_EXTENSIONS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json", ".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
+STDOUT = "-"
 # Column types of a writer's schema: Parquet needs them up front, so an empty run still writes a readable file.
 _ARROW_TYPES = {"str": "string", "int": "int64", "float": "float64"}
 
@@ -26,12 +28,20 @@ class FormatError(ValueError):
 
 
 def output_format(path: str | Path, fmt: str | None = None) -> str:
-    """The format to write `path` in: `fmt` when given, else from the extension; JSONL when the extension says nothing."""
+    """The format to write `path` in: `fmt` when given, else from the extension (`.json` a JSON array, `.jsonl`,
+    `.csv`, `.parquet`); JSONL when the extension says nothing. `fmt` contradicting the extension is an error."""
+    named = _EXTENSIONS.get(Path(path).suffix.lower()) if str(path) != STDOUT else None
     if fmt:
         if fmt.lower() not in FORMATS:
             raise FormatError(f"unknown output format {fmt!r}; use one of {', '.join(FORMATS)}")
-        return fmt.lower()
-    return _EXTENSIONS.get(Path(path).suffix.lower(), "jsonl")
+        if named and named != fmt.lower():
+            raise FormatError(f"--format {fmt} contradicts {path}, whose extension means {named}; drop one of them")
+        fmt = fmt.lower()
+    else:
+        fmt = named or "jsonl"
+    if fmt == "parquet" and str(path) == STDOUT:
+        raise FormatError("Parquet cannot be streamed to standard output; write it to a file")
+    return fmt
 
 
 # A cell a spreadsheet would read as a formula (OWASP "CSV injection"): it starts with one of these characters.
@@ -53,7 +63,7 @@ def encode(frame: pd.DataFrame, schema: dict[str, str], fmt: str) -> bytes | pd.
     """`frame`'s rows, in the schema's column order, as the writer for `fmt` writes them: JSONL or CSV bytes, or
     for Parquet the frame itself. Worker processes encode, so the process that writes only appends bytes."""
     frame = frame[list(schema)]
-    if fmt == "jsonl":
+    if fmt in ("jsonl", "json"):  # a JSON array's writer joins the lines with commas
         return _jsonl(frame)
     if fmt == "csv":
         texts = [column for column, kind in schema.items() if kind == "str"]
@@ -111,7 +121,9 @@ class TableWriter:
         self.columns = list(schema)
         self.schema = schema
         self.rows = 0
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.stdout = str(path) == STDOUT
+        if not self.stdout:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
         self.temporary = outputs.temporary_path(self.path)
 
     def write(self, frame: pd.DataFrame) -> None:
@@ -131,14 +143,16 @@ class TableWriter:
     def close(self) -> None:
         """Finish the file and rename it into place."""
         self._finish()
-        outputs.commit(self.temporary, self.path)
+        if not self.stdout:
+            outputs.commit(self.temporary, self.path)
 
     def abort(self) -> None:
         """Drop what was written: the file at `path` stays as it was."""
         try:
             self._finish()
         finally:
-            outputs.discard(self.temporary)
+            if not self.stdout:
+                outputs.discard(self.temporary)
 
     def __enter__(self) -> TableWriter:
         return self
@@ -153,16 +167,21 @@ class TableWriter:
 class _BytesWriter(TableWriter):
     """A writer whose rows arrive as encoded bytes, appended to a file opened in binary mode."""
 
-    def __init__(self, path: str | Path, schema: dict[str, str], header: bytes = b"") -> None:
+    def __init__(self, path: str | Path, schema: dict[str, str], header: bytes = b"", footer: bytes = b"") -> None:
         super().__init__(path, schema)
-        self._file = open(self.temporary, "wb")
+        self._file = sys.stdout.buffer if self.stdout else open(self.temporary, "wb")
         self._file.write(header)
+        self._footer = footer
 
     def _write(self, encoded: bytes) -> None:
         self._file.write(encoded)
 
     def _finish(self) -> None:
-        self._file.close()
+        self._file.write(self._footer)
+        if self.stdout:
+            self._file.flush()
+        else:
+            self._file.close()
 
 
 class JsonlWriter(_BytesWriter):
@@ -173,6 +192,27 @@ class JsonlWriter(_BytesWriter):
     def write_record(self, record: dict[str, Any]) -> None:
         self.rows += 1
         self._file.write((json.dumps({key: record.get(key) for key in self.columns}, ensure_ascii=False) + "\n").encode("utf-8"))
+
+
+class JsonArrayWriter(_BytesWriter):
+    """One JSON array of objects (`.json`), written as JSONL lines joined with commas, so it still streams."""
+
+    format = "json"
+
+    def __init__(self, path: str | Path, schema: dict[str, str]) -> None:
+        super().__init__(path, schema, b"[\n", b"\n]\n")
+        self._first = True
+
+    def _write(self, encoded: bytes) -> None:
+        if encoded:
+            body = encoded.rstrip(b"\n").replace(b"\n", b",\n")  # JSON strings hold no raw line break
+            self._file.write(body if self._first else b",\n" + body)
+            self._first = False
+
+    def _finish(self) -> None:
+        if self._first:  # no rows: an empty array
+            self._footer = b"]\n"
+        super()._finish()
 
 
 class CsvWriter(_BytesWriter):
@@ -222,7 +262,7 @@ class ParquetWriter(TableWriter):
             self._writer.close()
 
 
-_WRITERS = {"jsonl": JsonlWriter, "csv": CsvWriter, "parquet": ParquetWriter}
+_WRITERS = {"jsonl": JsonlWriter, "json": JsonArrayWriter, "csv": CsvWriter, "parquet": ParquetWriter}
 
 
 def open_writer(path: str | Path, schema: dict[str, str], fmt: str | None = None) -> TableWriter:

@@ -162,3 +162,66 @@ def test_agreement_history_and_adjudication(db: Path):
     assert final[ids[3]] == third and final[ids[0]] == first
     bad = run("adjudicate", ids[3], "propaganda", "--by", "lead", "--db", db, ok=False)
     assert bad.exit_code == 1 and "propaganda" in bad.output
+
+
+# --- outputs mean what they say ----------------------------------------------------------------------------------
+
+
+def _one_article(tmp_path: Path) -> Path:
+    path = tmp_path / "a.jsonl"
+    path.write_text(json.dumps({"id": "a1", "title": "Talks", "text": "Talks\n\nThe minister said talks would resume."}) + "\n",
+                    encoding="utf-8")
+    return path
+
+
+def test_summary_format_follows_the_extension_and_stdout_works(tmp_path: Path, trained_model: Path):
+    article = _one_article(tmp_path)
+    run("score", article, "--out", tmp_path / "s.jsonl", "--summary", tmp_path / "sum.json", "--model", trained_model,
+        "-q", "--jobs", "1")
+    summary = json.loads((tmp_path / "sum.json").read_text(encoding="utf-8"))
+    assert isinstance(summary, list) and summary[0]["article_id"] == "a1"
+    result = run("score", article, "--out", "-", "--model", trained_model, "-q", "--jobs", "1")
+    records = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
+    assert [r["text"] for r in records] == ["Talks", "The minister said talks would resume."]
+    assert not (Path.cwd() / "-").exists()
+
+
+def test_a_format_contradicting_the_extension_is_an_error(tmp_path: Path, trained_model: Path):
+    result = run("score", _one_article(tmp_path), "--out", tmp_path / "s.jsonl", "--format", "parquet",
+                 "--model", trained_model, "-q", ok=False)
+    assert result.exit_code == 1 and "contradicts" in result.output and not (tmp_path / "s.jsonl").exists()
+
+
+def test_evaluate_warns_when_the_sentences_were_in_training(tmp_path: Path):
+    model_path = tmp_path / "m.joblib"
+    run("train", "--labels", SEED_LABELS, "--labels", REPO / "labels" / "starter.jsonl", "--out", model_path,
+        "--folds", "2")
+    result = run("evaluate", "--model", model_path, SEED_LABELS)
+    assert "38 of 38 evaluated sentences were in this model's training data" in result.output
+    assert "official_statement" in result.output.split("confusion")[-1]  # whole label names in the matrix header
+
+
+def test_plain_answers_where_there_is_nothing_to_show(db: Path):
+    run("import", SEEDS, "--db", db)
+    assert "articles: 1, sentences: 38" in run("stats", "--db", db).output
+    assert "No sentence has labels from two reviewers" in run("agreement", "--db", db).output
+    assert "nan" not in run("agreement", "--db", db).output
+    empty = run("explain", "", ok=False)
+    assert empty.exit_code == 1 and "empty" in empty.output
+    missing = run("explain", "The minister said so.", "--model", db.parent / "none.joblib", ok=False)
+    assert "no model at" in missing.output and "annotator train" in missing.output
+
+
+def test_import_labels_lists_every_bad_record(tmp_path: Path, db: Path):
+    record = json.loads(SEED_LABELS.read_text(encoding="utf-8").splitlines()[1])
+    clash = {**record, "text": "Another text under the same sentence id.", "start": None, "end": None}
+    path = tmp_path / "bad.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in (record, clash, {"text": "x", "label": "nope"})) + "\n",
+                    encoding="utf-8")
+    result = run("import-labels", path, "--db", db, ok=False)
+    assert result.exit_code == 1 and "2 bad record(s)" in result.output
+    assert "held with another article or text" in result.output and "unknown label 'nope'" in result.output
+
+
+def test_usage_lines_name_their_arguments():
+    assert "FILE" in run("evaluate", "--help").output and "{file}" not in run("evaluate", "--help").output

@@ -34,7 +34,10 @@ def render() -> None:
     metrics = loaded.card.get("metrics", {}).get("cross_validation", {})
     _metrics(metrics, names)
     with st.expander("Model card"):
-        st.json(loaded.card)
+        data = dict(loaded.card.get("training_data", {}))
+        if "sentence_ids" in data:  # thousands of ids: their count says enough here
+            data["sentence_ids"] = f"{len(data['sentence_ids'])} sentence ids"
+        st.json({**loaded.card, "training_data": data}, expanded=1)
 
 
 def _metrics(metrics: dict, names: dict[str, str]) -> None:

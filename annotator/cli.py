@@ -51,9 +51,13 @@ def clean_errors():
 
 
 def open_store(db: Path | None):
-    from annotator.store import Store
+    """The store at `db` (or the default); a store that cannot be opened is one Error line."""
+    from annotator.store import Store, StoreError
 
-    return Store(db or config.default_db())
+    try:
+        return Store(db or config.default_db())
+    except StoreError as error:
+        fail(str(error))
 
 
 def echo_frame(frame, *, max_rows: int | None = None) -> None:
@@ -437,4 +441,17 @@ def quickstart(
 
 
 def main() -> None:
-    app()
+    """The console entry point: the app, with the errors no command can prevent (a damaged store, a full disk, a
+    read-only folder) said in one line instead of a traceback."""
+    try:
+        app()
+    except sqlite3.DatabaseError as error:
+        fail_now(f"the store cannot be used: {error} (a damaged or read-only file, or not an annotator store)")
+    except OSError as error:
+        fail_now(f"{error.filename + ': ' if error.filename else ''}{error.strerror or error}")
+
+
+def fail_now(message: str) -> None:
+    """`fail` outside a command: print one line and exit 1."""
+    sys.stderr.write(f"Error: {message}\n")
+    raise SystemExit(1)

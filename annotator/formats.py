@@ -7,8 +7,11 @@ streams, and the same records always give the same bytes, so an export → impor
 from __future__ import annotations
 
 import csv
+import io
 import json
+import re
 import sys
+from datetime import datetime
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
@@ -16,6 +19,7 @@ from typing import IO, Any
 import pandas as pd
 
 from annotator import outputs, sources
+from annotator.read import bom_codec
 from annotator.records import LABEL_FIELDS, LabelRecord
 from annotator.scheme import Scheme, load_scheme
 from annotator.writers import spreadsheet_safe, unsafe_cell
@@ -98,7 +102,11 @@ def read_labels(
         name = getattr(stream, "name", "<stream>")
         yield from _read_stream(stream, name, format_of(None, fmt) or "jsonl", scheme, on_error)
         return
-    with open(source, encoding="utf-8-sig", newline="") as stream:
+    with open(source, "rb") as raw:
+        # a byte-order mark wins (UTF-16 and UTF-32 files too); else UTF-8, and a line that is not UTF-8 is reported
+        codec = bom_codec(raw.read(4)) or "utf-8-sig"
+        raw.seek(0)
+        stream = io.TextIOWrapper(raw, encoding=codec, errors="surrogateescape", newline="")
         chosen = format_of(source, fmt)
         if chosen is None:
             chosen = "jsonl" if stream.read(4096).lstrip().startswith("{") else "csv"
@@ -121,14 +129,24 @@ def _read_stream(
             on_error(error)
 
 
+# Bytes that were not UTF-8, as the surrogateescape error handler keeps them.
+_UNDECODED = re.compile("[\udc80-\udcff]")
+
+
 def _jsonl_rows(stream: IO[str], name: str) -> Iterator[tuple[int, dict[str, Any] | LabelFormatError]]:
     for line, text in enumerate(stream, start=1):
         if not text.strip():
+            continue
+        if _UNDECODED.search(text):
+            yield line, LabelFormatError(f"{name}:{line}: not valid UTF-8 (save the file as UTF-8)")
             continue
         try:
             row = json.loads(text)
         except json.JSONDecodeError as error:
             yield line, LabelFormatError(f"{name}:{line}: malformed JSON ({error.msg} at column {error.colno})")
+            continue
+        except RecursionError:
+            yield line, LabelFormatError(f"{name}:{line}: JSON nested too deeply to read")
             continue
         if not isinstance(row, dict):
             yield line, LabelFormatError(f"{name}:{line}: expected a JSON object, found {type(row).__name__}")
@@ -146,6 +164,8 @@ def _csv_rows(stream: IO[str], name: str) -> Iterator[tuple[int, dict[str, Any] 
     for row in reader:
         if None in row:
             yield line, LabelFormatError(f"{name}:{line}: more values than header columns")
+        elif any(_UNDECODED.search(value or "") for value in row.values()):
+            yield line, LabelFormatError(f"{name}:{line}: not valid UTF-8 (save the file as UTF-8)")
         else:
             yield line, {key: unsafe_cell(value) for key, value in row.items() if value != ""}
         line = reader.line_num + 1
@@ -177,10 +197,22 @@ def _record(row: dict[str, Any], scheme: Scheme, where: str) -> LabelRecord:
     for key in _META_KEYS:
         if row.get(key) not in (None, "") and key not in meta:
             meta[key] = str(row[key])
+    time = row.get("time")
+    if time not in (None, "") and not _is_time(str(time)):
+        raise LabelFormatError(f"{where}: 'time' must be an ISO 8601 date and time (2026-11-25T10:00:00Z), found {time!r}")
     return LabelRecord(
         text=text, label=label, start=start, end=end, meta=meta,
         **{key: "" if row.get(key) is None else str(row[key]) for key in _STRING_FIELDS},
     )
+
+
+def _is_time(value: str) -> bool:
+    """Whether `value` is an ISO 8601 date and time, as the store writes them (a trailing Z allowed)."""
+    try:
+        datetime.fromisoformat(value[:-1] + "+00:00" if value.endswith("Z") else value)
+    except ValueError:
+        return False
+    return "T" in value or " " in value
 
 
 def _offset(row: dict[str, Any], key: str, where: str) -> int | None:

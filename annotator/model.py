@@ -42,6 +42,9 @@ DEFAULT_PARAMS: dict[str, Any] = {
 }
 
 
+STEPS = ("parse", "features", "classifier")  # the named steps of every annotator model
+
+
 class TrainingError(ValueError):
     """The labelled data cannot train a model (empty, a class too small, a label outside the scheme)."""
 
@@ -234,7 +237,11 @@ def load(path: str | Path) -> Pipeline:
     keys = load_scheme().keys
     if sorted(card.get("labels", [])) != sorted(keys):
         raise ModelLoadError(f"{path}: trained for labels {card.get('labels')}, the scheme has {keys}; retrain the model")
-    return joblib.load(path)
+    found = joblib.load(path)
+    if not isinstance(found, Pipeline) or [name for name, _ in found.steps] != list(STEPS):
+        raise ModelLoadError(f"{path}: not an annotator model (it holds a {type(found).__name__}); train one with "
+                             "`annotator train`")
+    return found
 
 
 def _major_minor(version: str) -> tuple[str, ...]:

@@ -323,7 +323,10 @@ def _records(source: str, suffix: str, stream: IO, max_bytes: int) -> Iterator[A
     if isinstance(stream, io.BufferedIOBase | io.RawIOBase):
         head = stream.read(8192)
         stream.seek(0)
-        if b"\x00" in head:
+        codec = bom_codec(head)
+        if codec in ("utf-16", "utf-32"):  # a byte-order mark wins: UTF-16 text is full of NUL bytes
+            stream = io.TextIOWrapper(stream, encoding=codec, errors="replace", newline="")
+        elif b"\x00" in head:
             yield Problem(source, "binary file (contains NUL bytes), not text")
             return
     lines = _lines(source, stream, max_bytes)
@@ -371,6 +374,9 @@ def _jsonl(lines: Iterator[tuple[str, str | Problem]]) -> Iterator[Article | Pro
                 record = json.loads(line)
             except json.JSONDecodeError as error:
                 yield Problem(where, f"not valid JSON: {error}")
+                continue
+            except RecursionError:
+                yield Problem(where, "JSON nested too deeply to read")
                 continue
             if isinstance(record, dict):
                 yield _record_article(record, where)
@@ -438,6 +444,11 @@ def _record_article(record: dict, where: str) -> Article | Problem:
         fields["id"].strip() or article_id_for(text), text, fields["title"].strip(), fields["outlet"].strip(),
         fields["url"].strip(), fields["date"].strip(), source=where,
     )
+
+
+def bom_codec(head: bytes) -> str | None:
+    """The codec a byte-order mark at the start of `head` names, or None."""
+    return next((codec for bom, codec in _BOMS if head.startswith(bom)), None)
 
 
 def _decode(data: bytes, source: str) -> str:

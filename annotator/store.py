@@ -145,6 +145,8 @@ class Store:
         self.scheme = scheme or load_scheme()
         self._registry = None
         self._lock = threading.RLock()
+        if self.path.is_dir():
+            raise StoreError(f"{self.path} is a folder; the store is a file in it (e.g. {self.path / 'annotations.db'})")
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
         self._db.row_factory = sqlite3.Row
@@ -154,6 +156,9 @@ class Store:
         self._db.execute("PRAGMA synchronous = NORMAL")
         try:
             self._open_schema()
+        except sqlite3.DatabaseError as error:
+            self._db.close()
+            raise StoreError(f"{self.path}: not a readable annotator store ({error})") from None
         except Exception:
             self._db.close()
             raise

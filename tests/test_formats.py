@@ -44,7 +44,7 @@ def labelled_store(path) -> Store:
     store.undo("bob")
     store.annotate(ids[-1], THIRD, "zoë")
     store.adjudicate(ids[0], SECOND, "lead")
-    store.import_label_records([LabelRecord(text='Line one,\n"line" two', label=THIRD, reviewer="ann", time="t1")])
+    store.import_label_records([LabelRecord(text='Line one,\n"line" two', label=THIRD, reviewer="ann", time="2026-11-25T11:00:00Z")])
     return store
 
 

@@ -28,7 +28,7 @@ DbOption = Annotated[
     Optional[Path], typer.Option("--db", help="SQLite store (default: labels/annotations.db, or $ANNOTATOR_DB).")
 ]
 ModelOption = Annotated[
-    Optional[Path], typer.Option("--model", help="Model file (default: models/model.joblib, or $ANNOTATOR_MODEL).")
+    Optional[Path], typer.Option("--model", help="Model file (default: models/model.skops, or $ANNOTATOR_MODEL).")
 ]
 JsonOption = Annotated[Optional[Path], typer.Option("--json", help="Also write the metrics as JSON to this file.")]
 
@@ -249,7 +249,7 @@ def train(
 
     Without --labels it trains on the shipped label files in labels/ plus the store's final labels.
 
-    Example: annotator train --labels labels/seed.jsonl --labels mine.jsonl --out models/mine.joblib
+    Example: annotator train --labels labels/seed.jsonl --labels mine.jsonl --out models/mine.skops
     """
     from tqdm import tqdm
 
@@ -287,7 +287,7 @@ def evaluate_(
 ) -> None:
     """Evaluate a model on a labelled file: per-class precision, recall, F1, macro-F1, confusion matrix.
 
-    Example: annotator evaluate --model models/model.joblib held_out.jsonl
+    Example: annotator evaluate --model models/model.skops held_out.jsonl
     """
     from annotator import evaluate, model, outputs, training
 

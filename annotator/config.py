@@ -22,4 +22,4 @@ def default_db() -> Path:
 
 def default_model() -> Path:
     """The default model file (`ANNOTATOR_MODEL` overrides)."""
-    return Path(os.environ.get("ANNOTATOR_MODEL", REPO_DIR / "models" / "model.joblib"))
+    return Path(os.environ.get("ANNOTATOR_MODEL", REPO_DIR / "models" / "model.skops"))

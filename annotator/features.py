@@ -275,7 +275,53 @@ def _count_matrix(rows: np.ndarray, cols: np.ndarray, shape: tuple[int, int]) ->
 # ---------------------------------------------------------------------------------------------------- lexicons
 
 
-class PhraseMatcher:
+class _Saved:
+    """How a fitted step is saved without pickle (skops): as plain arrays. Collections of strings become one numpy
+    string array each (skops stores those as binary .npy, fast to load, where a list is one node per string), and
+    a `pd.Index` is rebuilt from its values on load."""
+
+    def __getstate__(self) -> dict:
+        return {key: _pack(value) for key, value in vars(self).items()}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update({key: _unpack(value) for key, value in state.items()})
+
+
+_PACKED = "\x00annotator packed"  # the key of a packed value: no real attribute dict holds it
+
+
+def _strings_array(values) -> np.ndarray | None:
+    values = list(values)
+    return np.array(values, dtype=str) if values and all(type(v) is str for v in values) else None
+
+
+def _pack(value):
+    if isinstance(value, pd.Index) and (packed := _strings_array(value)) is not None:
+        return {_PACKED: "index", "values": packed}
+    if isinstance(value, np.ndarray) and value.dtype == object and (packed := _strings_array(value)) is not None:
+        return {_PACKED: "objects", "values": packed}
+    if isinstance(value, list | tuple) and len(value) > 8 and (packed := _strings_array(value)) is not None:
+        return {_PACKED: type(value).__name__, "values": packed}
+    if isinstance(value, dict) and value:
+        if len(value) > 8 and (keys := _strings_array(value)) is not None and all(type(v) is int for v in value.values()):
+            return {_PACKED: "str to int", "keys": keys, "values": np.array(list(value.values()), dtype=np.int64)}
+        return {key: _pack(item) for key, item in value.items()}
+    return value
+
+
+def _unpack(value):
+    if not isinstance(value, dict):
+        return value
+    kind = value.get(_PACKED)
+    if kind is None:
+        return {key: _unpack(item) for key, item in value.items()}
+    if kind == "str to int":
+        return dict(zip(value["keys"].tolist(), value["values"].tolist()))
+    strings = value["values"].tolist()
+    return {"index": pd.Index, "objects": lambda v: np.array(v, dtype=object), "list": list, "tuple": tuple}[kind](strings)
+
+
+class PhraseMatcher(_Saved):
     """Counts lexicon phrases in a token stream: a phrase of n words is one integer key of its word ids."""
 
     def __init__(self, lexicons: Mapping[str, Sequence[str]]):
@@ -381,7 +427,7 @@ CONTINUATIONS = (("continuation", "cue+role"), ("continuation", "cue"), ("contin
                  ("quote", "cue+role"))
 
 
-class Parse(BaseEstimator, TransformerMixin):
+class Parse(_Saved, BaseEstimator, TransformerMixin):
     """Step 1: tokenise each sentence and its neighbours once and find the lexicon phrases in them.
 
     `lexicons` maps lexicon name to phrases; None means the shipped files plus the registry, read at fit time and
@@ -477,7 +523,7 @@ def _idf(counts: sp.csr_matrix) -> np.ndarray:
     return np.log((1 + counts.shape[0]) / (1 + df)) + 1.0
 
 
-class WordNgrams(BaseEstimator, TransformerMixin):
+class WordNgrams(_Saved, BaseEstimator, TransformerMixin):
     """Word n-grams of the sentence (TF-IDF, l2-normalised); n-grams that open a sentence read 'start: he'."""
 
     def __init__(self, ngram_range: tuple[int, int] = (1, 2), min_df: int = 2, sublinear_tf: bool = True):
@@ -593,7 +639,7 @@ def _char_gram_keys(words: Sequence[str], lo: int, hi: int) -> tuple[np.ndarray,
     return (*(np.concatenate(part) for part in zip(*found)), padded)
 
 
-class CharNgrams(BaseEstimator, TransformerMixin):
+class CharNgrams(_Saved, BaseEstimator, TransformerMixin):
     """Character n-grams inside words, padded by a space at each end like scikit-learn's 'char_wb' (TF-IDF, l2).
 
     N-grams are hashed per word new to the process with array operations and looked up in the fitted table;
@@ -639,7 +685,7 @@ class CharNgrams(BaseEstimator, TransformerMixin):
         return self.names_
 
 
-class Attribution(BaseEstimator, TransformerMixin):
+class Attribution(_Saved, BaseEstimator, TransformerMixin):
     """The sentence's own attribution cues: each lexicon phrase found ('cue: "said"'), each lexicon hit at all
     ('cue'), a quotation mark ('quote') and pairs ('cue+role': a cue and an official in one sentence)."""
 
@@ -656,7 +702,7 @@ class Attribution(BaseEstimator, TransformerMixin):
         return np.array(self.names_, dtype=object)
 
 
-class Context(BaseEstimator, TransformerMixin):
+class Context(_Saved, BaseEstimator, TransformerMixin):
     """The cues of the previous and next sentence ('prev: cue', 'next: quote'), and 'prev: none' / 'next: none'
     at an article's edges (the first sentence is usually the headline); then `CONTINUATIONS`, a flag of this
     sentence with one of the previous ('continuation & prev: cue+role': "He added ..." after "The minister said")."""
@@ -681,7 +727,7 @@ class Context(BaseEstimator, TransformerMixin):
         return np.array(self.names_, dtype=object)
 
 
-class OutletKind(BaseEstimator, TransformerMixin):
+class OutletKind(_Saved, BaseEstimator, TransformerMixin):
     """The outlet kind ('outlet: state_media'), alone and with each of the sentence's flags (`crossed`, default all:
     'outlet: state_media & cue+role'), since a cue means different things in a state wire and in a ministry's release."""
 
@@ -710,7 +756,7 @@ class OutletKind(BaseEstimator, TransformerMixin):
         return np.array(names, dtype=object)
 
 
-class Speaker(BaseEstimator, TransformerMixin):
+class Speaker(_Saved, BaseEstimator, TransformerMixin):
     """Who a reporting cue attributes to, word by word: the words within `window` tokens of each one-word cue of the
     `cue` lexicon ('near cue: zelensky', 'near cue: economist'). The cue says that someone speaks; the codebook's
     label depends on who (the role flags of `Parse` generalise; these words learn the names)."""
@@ -775,6 +821,10 @@ class Speaker(BaseEstimator, TransformerMixin):
 
     def get_feature_names_out(self, input_features=None) -> np.ndarray:
         return self.names_
+
+
+# Every class a saved model holds (see `model.trusted_types`).
+SAVED_TYPES = (PhraseMatcher, Parse, WordNgrams, CharNgrams, Attribution, Context, OutletKind, Speaker)
 
 
 def _outlet_kind_names(seen: np.ndarray) -> list[str]:

@@ -13,14 +13,15 @@ import hashlib
 import json
 import platform
 import weakref
+import zipfile
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-import joblib
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 import sklearn
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion, Pipeline
@@ -29,7 +30,7 @@ from threadpoolctl import ThreadpoolController
 from annotator import features, outputs
 from annotator.scheme import load_scheme
 
-CARD_FORMAT = 1
+CARD_FORMAT = 2  # 2: models are skops files (1: joblib pickles, no longer loaded)
 MIN_EXAMPLES = 5
 # Chosen by grouped 5-fold cross-validation on the real labels (bench/accuracy.py): C 0.3-3, class_weight None or
 # balanced, word 1-3-grams and character n-grams (2-5, 3-4, none) all moved macro-F1 within 0.786-0.793. Character
@@ -140,7 +141,7 @@ def file_sha256(path: str | Path) -> str:
 def versions() -> dict[str, str]:
     """The versions of what made a model: a model is loaded only by the same scikit-learn major.minor."""
     found = {"python": platform.python_version()}
-    for name in ("annotator", "scikit-learn", "numpy", "scipy", "pandas", "joblib"):
+    for name in ("annotator", "scikit-learn", "numpy", "scipy", "pandas", "skops"):
         try:
             found[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
@@ -162,7 +163,7 @@ def hyperparameters(pipeline: Pipeline) -> dict[str, Any]:
 
 
 def save(pipeline: Pipeline, path: str | Path, *, card: dict[str, Any]) -> dict[str, Any]:
-    """Write the model (joblib) and its card beside it; return the card.
+    """Write the model (skops, no pickle) and its card beside it; return the card.
 
     `card` adds to what is known here (format, time, versions, labels, hyperparameters, model sha256): the
     caller gives training_data (sha256, counts per label) and metrics.
@@ -171,7 +172,9 @@ def save(pipeline: Pipeline, path: str | Path, *, card: dict[str, Any]) -> dict[
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = outputs.temporary_path(path)
     try:
-        joblib.dump(pipeline, temporary, compress=3)
+        import skops.io  # imported when needed: it takes a second to import
+
+        skops.io.dump(pipeline, temporary, compression=zipfile.ZIP_DEFLATED, compresslevel=6)
         digest = file_sha256(temporary)
     except BaseException:
         outputs.discard(temporary)
@@ -213,9 +216,17 @@ def read_card(path: str | Path) -> dict[str, Any]:
         raise ModelLoadError(f"{where}: unreadable model card ({error})") from None
 
 
+def trusted_types() -> list[str]:
+    """The only types a model file may hold beyond what skops trusts by itself: our own feature steps and their
+    helpers, and scipy's CSR matrix. Anything else (code a forged file wants run) is refused."""
+    own = [f"{cls.__module__}.{cls.__qualname__}" for cls in features.SAVED_TYPES]
+    return [*own, f"{sp.csr_matrix.__module__}.{sp.csr_matrix.__name__}"]
+
+
 def load(path: str | Path) -> Pipeline:
     """A saved model, after checking its card: the file is unchanged, and the card format, the feature code
-    version and scikit-learn major.minor are those of this installation (joblib is pickle: load only models you made)."""
+    version and scikit-learn major.minor are those of this installation. Models are skops files, not pickles:
+    loading one runs no code of the file's, and a type outside `trusted_types` is refused by name."""
     path = Path(path)
     card = read_card(path)
     if card.get("format") != CARD_FORMAT:
@@ -237,7 +248,15 @@ def load(path: str | Path) -> Pipeline:
     keys = load_scheme().keys
     if sorted(card.get("labels", [])) != sorted(keys):
         raise ModelLoadError(f"{path}: trained for labels {card.get('labels')}, the scheme has {keys}; retrain the model")
-    found = joblib.load(path)
+    import skops.io
+    from skops.io.exceptions import UntrustedTypesFoundException
+
+    try:
+        found = skops.io.load(path, trusted=trusted_types())
+    except UntrustedTypesFoundException as error:
+        raise ModelLoadError(f"{path}: refusing to load type(s) a model must not hold: {error}") from None
+    except (zipfile.BadZipFile, KeyError, ValueError, TypeError, AttributeError, ImportError) as error:
+        raise ModelLoadError(f"{path}: not a model file annotator can read ({type(error).__name__}: {error})") from None
     if not isinstance(found, Pipeline) or [name for name, _ in found.steps] != list(STEPS):
         raise ModelLoadError(f"{path}: not an annotator model (it holds a {type(found).__name__}); train one with "
                              "`annotator train`")

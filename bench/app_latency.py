@@ -81,7 +81,7 @@ def main() -> None:
     from streamlit.testing.v1 import AppTest
 
     folder = Path(tempfile.mkdtemp(prefix="annotator-bench-"))
-    db, model_path = folder / "bench.db", folder / "model.joblib"
+    db, model_path = folder / "bench.db", folder / "model.skops"
     started = time.perf_counter()
     with Store(db) as store:
         counts = store.add_articles(synthetic_articles(args.sentences))
@@ -95,7 +95,7 @@ def main() -> None:
     for name, model, mode in (("article order, no model", False, None),
                               ("article order, model suggestions", True, None),
                               ("most useful next, model", True, "useful")):
-        os.environ["ANNOTATOR_MODEL"] = str(model_path if model else folder / "none.joblib")
+        os.environ["ANNOTATOR_MODEL"] = str(model_path if model else folder / "none.skops")
         at = AppTest.from_file(str(REPO / "app.py"), default_timeout=600).run()
         at.sidebar.text_input(key="reviewer_field").input(f"bench-{len(results)}").run()
         if mode:

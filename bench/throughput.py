@@ -1,6 +1,6 @@
 """Batch scoring throughput and memory on the real corpus: sentences per second and peak memory of the process tree.
 
-Run: `.venv/bin/python bench/throughput.py [--model models/model.joblib] [--scale-articles 600] [--no-dask] [--repeat 3]`.
+Run: `.venv/bin/python bench/throughput.py [--model models/model.skops] [--scale-articles 600] [--no-dask] [--repeat 3]`.
 Reads ptc/*/article*.txt, polnear/*/text/*.txt, press_releases/*.jsonl and news_web_2026/*.jsonl from `../shared`
 (exits when missing). Without --model it trains a model from the shipped label files (seed and real labels) first.
 Each run is a fresh `python -c` subprocess calling `score_paths`; its peak memory is the PSS summed over the process
@@ -60,7 +60,7 @@ def train_default_model(folder: Path) -> Path:
 
     files = training.shipped_label_files()
     frame = features.context_frame(training.training_frame(label_files=files))
-    path = folder / "model.joblib"
+    path = folder / "model.skops"
     model.save(model.train(frame), path, card={"training_data": {"files": [f.name for f in files], "sentences": len(frame)}})
     print(f"trained a model on {len(frame)} labelled sentences from {', '.join(f.name for f in files)}", file=sys.stderr)
     return path

@@ -35,6 +35,6 @@ def trained_model(tmp_path_factory, label_files) -> Path:
     """A real model trained once per test session on the shipped labels, saved with its card."""
     from annotator import training
 
-    path = tmp_path_factory.mktemp("model") / "model.joblib"
+    path = tmp_path_factory.mktemp("model") / "model.skops"
     training.fit(training.training_frame(label_files=label_files), path, folds=2)
     return path

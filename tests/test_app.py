@@ -39,7 +39,7 @@ def db(tmp_path, monkeypatch) -> Path:
     with Store(path) as store:
         store.add_articles([Article(id="art1", text=TEXT, title="Bridge <b>news</b>", outlet="Example Daily")])
     monkeypatch.setenv("ANNOTATOR_DB", str(path))
-    monkeypatch.setenv("ANNOTATOR_MODEL", str(tmp_path / "no-model.joblib"))
+    monkeypatch.setenv("ANNOTATOR_MODEL", str(tmp_path / "no-model.skops"))
     return path
 
 
@@ -270,7 +270,7 @@ def test_train_now_trains_in_the_background_and_shows_the_new_metrics(db, tmp_pa
     small = [r for key in SCHEME.keys for r in rng.sample([r for r in records if r.label == key], 12)]
     formats.write_labels(small, labels / training.SHIPPED_LABEL_FILES[0])
     monkeypatch.setenv("ANNOTATOR_LABELS", str(labels))
-    out = tmp_path / "trained" / "model.joblib"
+    out = tmp_path / "trained" / "model.skops"
     monkeypatch.setenv("ANNOTATOR_MODEL", str(out))
     at = start()
     at.switch_page("annotator/ui/model_page.py").run()

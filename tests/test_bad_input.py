@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import joblib
+import pytest
+import skops.io as skops_io
 from typer.testing import CliRunner
 
 from annotator import formats, model, read
@@ -53,17 +56,50 @@ def test_deeply_nested_json_is_one_bad_line_not_the_end_of_the_run(tmp_path: Pat
     assert "labels.jsonl:2: JSON nested too deeply" in str(problems[0])
 
 
-def test_a_model_file_of_another_type_is_refused_in_one_line(tmp_path: Path, trained_model: Path):
-    fake = tmp_path / "fake.joblib"
-    joblib.dump({"not": "a pipeline"}, fake)
+def _forge_card(fake: Path, trained_model: Path) -> None:
+    """A card that vouches for `fake`: a real card with the fake file's sha256 (the hash proves integrity, not origin)."""
     card = json.loads(Path(f"{trained_model}.card.json").read_text())
     card["model_sha256"] = model.file_sha256(fake)
     Path(f"{fake}.card.json").write_text(json.dumps(card))
+
+
+class _WritesMarker:
+    """Unpickling this runs code: it would create the marker file."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self):
+        return (open, (str(self.marker), "w"))
+
+
+def test_a_model_file_cannot_run_code(tmp_path: Path, trained_model: Path):
+    marker = tmp_path / "marker"
+    pickled = tmp_path / "evil.skops"
+    joblib.dump(_WritesMarker(marker), pickled)  # an old-style pickle model
+    _forge_card(pickled, trained_model)
     (tmp_path / "a.txt").write_text("Talks resume\n\nThe minister said the talks would resume.", encoding="utf-8")
     for command in (["score", "a.txt", "--out", "s.jsonl", "-q"], ["explain", "The minister said so."]):
-        result = annotator(*command, "--model", fake, cwd=tmp_path)
-        assert result.returncode == 1 and "not an annotator model" in result.stderr and "Traceback" not in result.stderr
-    assert not (tmp_path / "s.jsonl").exists()
+        result = annotator(*command, "--model", pickled, cwd=tmp_path)
+        assert result.returncode == 1 and "not a model file annotator can read" in result.stderr, result.stderr
+        assert "Traceback" not in result.stderr
+    assert not marker.exists() and not (tmp_path / "s.jsonl").exists()
+    # a skops file that holds a type outside the trusted list is refused by name, before anything of it is built
+    from sklearn.preprocessing import FunctionTransformer
+
+    untrusted = tmp_path / "untrusted.skops"
+    skops_io.dump(FunctionTransformer(func=os.system), untrusted)
+    _forge_card(untrusted, trained_model)
+    with pytest.raises(model.ModelLoadError, match="refusing to load type"):
+        model.load(untrusted)
+
+
+def test_a_model_file_of_another_type_is_refused_in_one_line(tmp_path: Path, trained_model: Path):
+    fake = tmp_path / "fake.skops"
+    skops_io.dump({"not": "a pipeline"}, fake)
+    _forge_card(fake, trained_model)
+    result = annotator("explain", "The minister said so.", "--model", fake, cwd=tmp_path)
+    assert result.returncode == 1 and "not an annotator model" in result.stderr and "Traceback" not in result.stderr
 
 
 def test_label_lines_that_are_not_utf8_are_named_and_the_rest_imported(tmp_path: Path):

@@ -47,7 +47,7 @@ def server(tmp_path_factory):
         store.add_articles([Article(id="hostile", text=TEXT, title="<img src=x onerror=alert(2)> Bridge",
                                     outlet="<b>Example</b> Daily")])
     port = free_port()
-    env = dict(os.environ, ANNOTATOR_DB=str(db), ANNOTATOR_MODEL=str(folder / "no-model.joblib"))
+    env = dict(os.environ, ANNOTATOR_DB=str(db), ANNOTATOR_MODEL=str(folder / "no-model.skops"))
     process = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.port", str(port),
          "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",

@@ -90,11 +90,11 @@ def test_stats_on_label_files_and_store(db: Path):
 
 
 def test_train_evaluate_explain(tmp_path: Path, label_files: list[Path]):
-    model = tmp_path / "m.joblib"
+    model = tmp_path / "m.skops"
     metrics = tmp_path / "cv.json"
     out = run("train", *[a for f in label_files for a in ("--labels", f)], "--out", model, "--folds", 3, "--json", metrics)
     assert "macro" in out.output.lower()
-    assert (tmp_path / "m.joblib.card.json").exists()
+    assert (tmp_path / "m.skops.card.json").exists()
     assert 0 <= json.loads(metrics.read_text())["macro_f1"] <= 1
     evaluated = run("evaluate", "--model", model, SEED_LABELS, "--json", tmp_path / "eval.json")
     assert "macro" in evaluated.output.lower()
@@ -105,14 +105,14 @@ def test_train_evaluate_explain(tmp_path: Path, label_files: list[Path]):
 def test_train_refuses_an_empty_training_set(tmp_path: Path):
     empty = tmp_path / "none.jsonl"
     empty.write_text("", encoding="utf-8")
-    result = run("train", "--labels", empty, "--out", tmp_path / "m.joblib", ok=False)
+    result = run("train", "--labels", empty, "--out", tmp_path / "m.skops", ok=False)
     assert result.exit_code == 1 and "Traceback" not in result.output
 
 
 def test_evaluate_refuses_a_tampered_model(trained_model: Path, tmp_path: Path):
-    copy = tmp_path / "m.joblib"
+    copy = tmp_path / "m.skops"
     copy.write_bytes(trained_model.read_bytes() + b"\0")
-    (tmp_path / "m.joblib.card.json").write_text(Path(f"{trained_model}.card.json").read_text())
+    (tmp_path / "m.skops.card.json").write_text(Path(f"{trained_model}.card.json").read_text())
     result = run("evaluate", "--model", copy, SEED_LABELS, ok=False)
     assert result.exit_code == 1 and "sha256" in result.output
 
@@ -136,7 +136,7 @@ def test_source_lookup():
 
 def test_quickstart_without_app(tmp_path: Path):
     report = tmp_path / "report.html"
-    out = run("quickstart", "--no-app", "--db", tmp_path / "q.db", "--model", tmp_path / "m.joblib", "--report", report)
+    out = run("quickstart", "--no-app", "--db", tmp_path / "q.db", "--model", tmp_path / "m.skops", "--report", report)
     assert report.exists() and "<html" in report.read_text(encoding="utf-8").lower()
     assert "The talks lasted for an hour." in out.output
 
@@ -193,7 +193,7 @@ def test_a_format_contradicting_the_extension_is_an_error(tmp_path: Path, traine
 
 
 def test_evaluate_warns_when_the_sentences_were_in_training(tmp_path: Path):
-    model_path = tmp_path / "m.joblib"
+    model_path = tmp_path / "m.skops"
     run("train", "--labels", SEED_LABELS, "--labels", REPO / "labels" / "starter.jsonl", "--out", model_path,
         "--folds", "2")
     result = run("evaluate", "--model", model_path, SEED_LABELS)
@@ -208,7 +208,7 @@ def test_plain_answers_where_there_is_nothing_to_show(db: Path):
     assert "nan" not in run("agreement", "--db", db).output
     empty = run("explain", "", ok=False)
     assert empty.exit_code == 1 and "empty" in empty.output
-    missing = run("explain", "The minister said so.", "--model", db.parent / "none.joblib", ok=False)
+    missing = run("explain", "The minister said so.", "--model", db.parent / "none.skops", ok=False)
     assert "no model at" in missing.output and "annotator train" in missing.output
 
 

@@ -67,7 +67,7 @@ def pipeline(frame):
 
 @pytest.fixture(scope="module")
 def saved(pipeline, tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("model") / "model.joblib"
+    path = tmp_path_factory.mktemp("model") / "model.skops"
     model.save(pipeline, path, card={"training_data": {"sentences": 72}})
     return path
 
@@ -155,11 +155,11 @@ def test_save_and_load_give_identical_predictions_and_a_full_card(pipeline, save
     assert card["training_data"] == {"sentences": 72}
     assert card["model_sha256"] == model.file_sha256(saved)
     assert card["versions"]["scikit-learn"] and card["hyperparameters"]["classifier__C"] == model.DEFAULT_PARAMS["classifier__C"]
-    assert model.card_path(saved).name == "model.joblib.card.json"
+    assert model.card_path(saved).name == "model.skops.card.json"
 
 
 def _copy(saved: Path, tmp_path: Path) -> Path:
-    path = tmp_path / "model.joblib"
+    path = tmp_path / "model.skops"
     path.write_bytes(saved.read_bytes())
     model.card_path(path).write_text(model.card_path(saved).read_text())
     return path

@@ -103,7 +103,7 @@ def test_settings_are_checked() -> None:
 @pytest.fixture(scope="module")
 def model_path(tmp_path_factory) -> str:
     """A real model trained on shipped label files."""
-    path = tmp_path_factory.mktemp("model") / "model.joblib"
+    path = tmp_path_factory.mktemp("model") / "model.skops"
     frame = training.training_frame(label_files=training.shipped_label_files())
     frame = frame.groupby("label").sample(n=15, random_state=0)  # a few per label keep the fit quick
     model.save(model.train(frame), path, card={})

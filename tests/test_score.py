@@ -182,13 +182,13 @@ def test_stdin_dash_reads_jsonl(tmp_path: Path, trained_model: Path, monkeypatch
 
 
 def test_a_model_that_does_not_load_is_a_clear_error_before_any_output(tmp_path: Path):
-    bad = tmp_path / "model.joblib"
+    bad = tmp_path / "model.skops"
     bad.write_bytes(b"not a model")
     inputs = write_inputs(tmp_path / "in")
     with pytest.raises(model.ModelLoadError):
         score.score_paths([inputs], bad, tmp_path / "out.jsonl", progress=False)
-    with pytest.raises(model.ModelLoadError, match="missing.joblib"):
-        score.score_paths([inputs], tmp_path / "missing.joblib", tmp_path / "out.jsonl", progress=False)
+    with pytest.raises(model.ModelLoadError, match="missing.skops"):
+        score.score_paths([inputs], tmp_path / "missing.skops", tmp_path / "out.jsonl", progress=False)
     assert not (tmp_path / "out.jsonl").exists()
 
 

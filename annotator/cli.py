@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sqlite3
-import subprocess
 from itertools import chain
 import sys
 from contextlib import contextmanager
@@ -362,16 +362,17 @@ def score(
     """
     from annotator import score as scoring
 
+    signal.signal(signal.SIGTERM, _stop)  # SIGTERM unwinds like Ctrl+C: workers stopped, outputs not written
     try:
         with clean_errors():
             result = scoring.score_paths(
                 inputs, model_path or config.default_model(), out, fmt=format, jobs=jobs, dask=dask,
                 summary=summary, html=html, errors=errors, cues=cues, progress=not quiet,
             )
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, Stopped) as stop:
         typer.echo(f"Interrupted: {out} and the other outputs were not written (files already there are as they were).",
                    err=True)
-        raise typer.Exit(130) from None
+        raise typer.Exit(143 if isinstance(stop, Stopped) else 130) from None
     if not quiet:
         typer.echo(result.describe(), err=True)
     if result.failed:
@@ -404,8 +405,9 @@ def app_(
 
     Example: annotator app --db labels/annotations.db --port 8501
     """
-    env = dict(os.environ, ANNOTATOR_DB=str(db or config.default_db()))
-    env["ANNOTATOR_MODEL"] = str(model_path or config.default_model())
+    # Absolute, so that a relative --db or --model means "from here", though Streamlit runs from the repository.
+    env = dict(os.environ, ANNOTATOR_DB=str(Path(db or config.default_db()).resolve()))
+    env["ANNOTATOR_MODEL"] = str(Path(model_path or config.default_model()).resolve())
     argv = [
         sys.executable, "-m", "streamlit", "run", str(config.REPO_DIR / "app.py"),
         "--server.address", address, "--server.port", str(port), "--server.headless", "true",
@@ -413,8 +415,11 @@ def app_(
         "--server.fileWatcherType", "none", "--logger.level", "warning",
     ]
     typer.echo(f"annotator app on http://{address}:{port}  (store {env['ANNOTATOR_DB']}; Ctrl+C stops it)")
-    # From the repo root, so Streamlit also reads .streamlit/config.toml.
-    raise typer.Exit(subprocess.call(argv, env=env, cwd=config.REPO_DIR))
+    sys.stdout.flush()
+    # This process becomes Streamlit (exec, not a child): stopping the command, by Ctrl+C or SIGTERM, stops the
+    # server. From the repo root, so Streamlit also reads .streamlit/config.toml.
+    os.chdir(config.REPO_DIR)
+    os.execve(sys.executable, argv, env)
 
 
 @app.command()
@@ -438,6 +443,14 @@ def quickstart(
         typer.echo(line)
     if not no_app:
         app_(db=db, model_path=model_path, port=port)
+
+
+class Stopped(BaseException):
+    """SIGTERM, raised where the program is, so that it unwinds (and cleans up) as on Ctrl+C."""
+
+
+def _stop(signum, frame) -> None:
+    raise Stopped()
 
 
 def main() -> None:

@@ -225,3 +225,34 @@ def test_import_labels_lists_every_bad_record(tmp_path: Path, db: Path):
 
 def test_usage_lines_name_their_arguments():
     assert "FILE" in run("evaluate", "--help").output and "{file}" not in run("evaluate", "--help").output
+
+
+def test_app_becomes_the_server_so_stopping_it_stops_the_server(tmp_path: Path):
+    """`annotator app` execs Streamlit: SIGTERM to the command's pid stops the server, and a relative --db is
+    taken from the current folder, not the repository's."""
+    import signal
+    import socket
+    import time
+    import urllib.request
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    process = subprocess.Popen([sys.executable, "-m", "annotator", "app", "--db", "rel/store.db", "--port", str(port)],
+                               cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline, up = time.monotonic() + 60, False
+        while not up and time.monotonic() < deadline and process.poll() is None:
+            try:
+                up = urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=1).status == 200
+            except OSError:
+                time.sleep(0.2)
+        assert up, "the app did not come up"
+        environ = Path(f"/proc/{process.pid}/environ").read_bytes().split(b"\0")
+        assert f"ANNOTATOR_DB={tmp_path / 'rel' / 'store.db'}".encode() in environ
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=30) is not None
+        with pytest.raises(OSError):
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=1)
+    finally:
+        process.kill()

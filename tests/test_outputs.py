@@ -10,6 +10,7 @@ import sys
 import time
 from pathlib import Path
 
+import psutil
 import pytest
 from typer.testing import CliRunner
 
@@ -81,7 +82,8 @@ def test_a_writer_left_on_an_error_keeps_the_previous_file(tmp_path: Path):
         assert not outputs.temporary_path(path).exists()
 
 
-def test_ctrl_c_during_scoring_leaves_no_complete_looking_output(tmp_path: Path, trained_model: Path):
+@pytest.mark.parametrize("stop, code", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_stopping_scoring_leaves_no_complete_looking_output(tmp_path: Path, trained_model: Path, stop, code):
     big = tmp_path / "big.jsonl"
     sentence = "The minister said on Monday that the talks would resume in Geneva next week. "
     with big.open("w", encoding="utf-8") as handle:
@@ -90,14 +92,16 @@ def test_ctrl_c_during_scoring_leaves_no_complete_looking_output(tmp_path: Path,
     out = tmp_path / "scores.jsonl"
     process = subprocess.Popen(
         [sys.executable, "-m", "annotator", "score", str(big), "--out", str(out), "--model", str(trained_model),
-         "--jobs", "1", "--quiet"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=tmp_path)
+         "--jobs", "2", "--quiet"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=tmp_path)
     temporary = outputs.temporary_path(out).with_name(f".{out.name}.{process.pid}.partial")
     deadline = time.monotonic() + 60
     while not (temporary.exists() and temporary.stat().st_size > 0) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert temporary.exists(), "scoring never started writing"
-    process.send_signal(signal.SIGINT)
+    workers = psutil.Process(process.pid).children(recursive=True)
+    process.send_signal(stop)
     _, stderr = process.communicate(timeout=60)
-    assert process.returncode == 130
+    assert process.returncode == code
+    assert not [w for w in workers if w.is_running() and w.status() != psutil.STATUS_ZOMBIE], "orphaned workers"
     assert "Interrupted" in stderr.decode() and "were not written" in stderr.decode()
     assert not out.exists() and not temporary.exists()

@@ -26,7 +26,7 @@ from annotator.records import Article, Sentence
 
 # The version of the feature code, written into every model card and checked on load: bump it whenever a change
 # here would make a model pickled before it load wrongly or compute different features (a retrain is then needed).
-VERSION = 2
+VERSION = 3
 MODEL_COLUMNS = ("text", "prev_text", "next_text", "outlet_kind")
 START = "<s>"  # the token that opens every sentence: gives 'start: he' n-grams and `^`-anchored lexicon phrases
 QUOTE = '"'
@@ -391,6 +391,11 @@ MEDIA_IN_INDEPENDENT = (
 )
 
 
+def one_word(lexicons: Mapping[str, Sequence[str]], name: str) -> set[str]:
+    """The one-word, unanchored phrases of a lexicon: what a single token can match (`Parse._speakers`, `Speaker`)."""
+    return {phrase for phrase in lexicons.get(name, ()) if " " not in phrase and not phrase.startswith("^")}
+
+
 # ---------------------------------------------------------------------------------------------------- pipeline steps
 
 
@@ -408,6 +413,7 @@ class Batch:
     prev: np.ndarray
     next: np.ndarray
     outlet_kind: np.ndarray
+    near_cue: np.ndarray  # positions in `tokens` of the words within SPEAKER_WINDOW of a one-word cue, cues left out
     entry_names: list[str]  # 'cue: "said"', one per column of `entries`
     flag_names: list[str]  # lexicon names, "quote", then pairs ("cue+role"): one per column of `flags`
 
@@ -442,30 +448,33 @@ class Parse(_Saved, BaseEstimator, TransformerMixin):
         self.lexicons_ = {k: tuple(v) for k, v in (self.lexicons or default_lexicons()).items()}
         self.matcher_ = PhraseMatcher(self.lexicons_)
         self.pairs_ = [(a, b) for a, b in self.pairs if a in self.lexicons_ and b in self.lexicons_]
-        single = {name: {p for p in self.lexicons_.get(name, ()) if " " not in p and not p.startswith("^")}
-                  for name in ("cue", "role", "nonofficial")}
         self.speaker_words_ = {word: bit for bit, name in ((4, "nonofficial"), (2, "role"), (1, "cue"))
-                               for word in single[name]}  # a cue word stays a cue, whatever else it is
+                               for word in one_word(self.lexicons_, name)}  # a cue word stays a cue, whatever else it is
         self.flag_names_ = [*self.lexicons_, "quote", *(f"{a}+{b}" for a, b in self.pairs_), *SPEAKER_FLAGS]
         return self
 
     def _speaker_bits(self, names: np.ndarray) -> np.ndarray:
         return np.fromiter((self.speaker_words_.get(name, 0) for name in names.tolist()), dtype=np.int64, count=len(names))
 
-    def _speakers(self, tokens: Tokens) -> list[np.ndarray]:
-        """Per text, whether a word within SPEAKER_WINDOW tokens of a one-word cue is an official role, and whether
-        it names a speaker who is not an official: who the cue attributes to."""
+    def _speakers(self, tokens: Tokens) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Who a cue attributes to: the positions of the words within SPEAKER_WINDOW tokens of a one-word cue in the
+        same text (cues left out, a word near two cues twice), and per text whether one of them is an official role
+        and whether one names a speaker who is not an official."""
         bits = _columns(self, tokens, self._speaker_bits)[tokens.codes]
         cue = np.flatnonzero(bits & 1)
-        found = [np.zeros(tokens.n_docs, dtype=bool), np.zeros(tokens.n_docs, dtype=bool)]
+        near = []
         for offset in (*range(-SPEAKER_WINDOW, 0), *range(1, SPEAKER_WINDOW + 1)):
-            near, at = cue + offset, cue
-            ok = (near >= 0) & (near < len(bits))
-            near, at = near[ok], at[ok]
-            near = near[tokens.doc[near] == tokens.doc[at]]
-            for flag, bit in zip(found, (2, 4)):
-                flag[tokens.doc[near[(bits[near] & bit) > 0]]] = True
-        return found
+            found, at = cue + offset, cue
+            ok = (found >= 0) & (found < len(bits))
+            found, at = found[ok], at[ok]
+            near.append(found[(tokens.doc[found] == tokens.doc[at]) & ((bits[found] & 1) == 0)])
+        near = np.concatenate(near or [np.zeros(0, dtype=np.int64)]).astype(np.int64)
+        flags = []
+        for bit in (2, 4):
+            flag = np.zeros(tokens.n_docs, dtype=bool)
+            flag[tokens.doc[near[(bits[near] & bit) > 0]]] = True
+            flags.append(flag)
+        return near, flags
 
     def transform(self, X: pd.DataFrame) -> Batch:
         missing = [column for column in MODEL_COLUMNS if column not in X]
@@ -481,7 +490,8 @@ class Parse(_Saved, BaseEstimator, TransformerMixin):
         flags = np.column_stack([lexicon_counts, quote]) > 0
         names = [*self.lexicons_, "quote"]
         both = [flags[:, names.index(a)] & flags[:, names.index(b)] for a, b in self.pairs_]
-        flags = np.column_stack([flags, *both, *self._speakers(tokens)]).astype(np.float64)
+        near_cue, speakers = self._speakers(tokens)
+        flags = np.column_stack([flags, *both, *speakers]).astype(np.float64)
         return Batch(
             tokens=tokens,
             entries=entries,
@@ -490,6 +500,7 @@ class Parse(_Saved, BaseEstimator, TransformerMixin):
             prev=which[n : 2 * n],
             next=which[2 * n :],
             outlet_kind=_strings(X["outlet_kind"]),
+            near_cue=near_cue,
             entry_names=self.matcher_.entry_names,
             flag_names=self.flag_names_,
         )
@@ -757,67 +768,37 @@ class OutletKind(_Saved, BaseEstimator, TransformerMixin):
 
 
 class Speaker(_Saved, BaseEstimator, TransformerMixin):
-    """Who a reporting cue attributes to, word by word: the words within `window` tokens of each one-word cue of the
-    `cue` lexicon ('near cue: zelensky', 'near cue: economist'). The cue says that someone speaks; the codebook's
-    label depends on who (the role flags of `Parse` generalise; these words learn the names)."""
+    """Who a reporting cue attributes to, word by word: the words near a one-word cue (`Batch.near_cue`, found by
+    `Parse`) as 'near cue: zelensky', 'near cue: economist'. The cue says that someone speaks; the codebook's label
+    depends on who (the role flags of `Parse` generalise; these words learn the names). The vocabulary is the words
+    seen near cues in at least `min_df` training texts, plus the one-word official roles and non-official speakers."""
 
-    def __init__(self, window: int = 4, min_df: int = 2, lexicons: Mapping[str, Sequence[str]] | None = None):
-        self.window = window
+    def __init__(self, min_df: int = 2, lexicons: Mapping[str, Sequence[str]] | None = None):
         self.min_df = min_df
         self.lexicons = lexicons
 
     def fit(self, batch: Batch, y=None) -> Speaker:
         lexicons = self.lexicons or default_lexicons()
-        single = {name: {p for p in lexicons.get(name, ()) if " " not in p and not p.startswith("^")}
-                  for name in ("cue", "role", "nonofficial")}
-        self.cues_ = np.array(sorted(single["cue"]), dtype=object)
-        self.vocabulary_ = pd.Index([])
-        _COLUMNS.pop(self, None)
-        train = np.zeros(batch.tokens.n_docs, dtype=bool)
+        tokens, near = batch.tokens, batch.near_cue
+        train = np.zeros(tokens.n_docs, dtype=bool)
         train[batch.text] = True
-        rows, words = self._pairs(batch.tokens, known_only=False)
-        inside = train[rows]
-        pairs = np.unique(np.stack([rows[inside], words[inside]]), axis=1) if inside.any() else np.zeros((2, 0), int)
-        df = np.bincount(pairs[1], minlength=len(batch.tokens.vocab))
-        seen = batch.tokens.vocab[df >= self.min_df].astype(str)
-        self.vocabulary_ = pd.Index(sorted({*seen, *single["role"], *single["nonofficial"]} - set(single["cue"]) - {START}))
+        near = near[train[tokens.doc[near]]]
+        pairs = np.unique(np.stack([tokens.doc[near], tokens.codes[near]]), axis=1)
+        df = np.bincount(pairs[1], minlength=len(tokens.vocab))
+        seen = tokens.vocab[df >= self.min_df].astype(str)
+        extra = one_word(lexicons, "role") | one_word(lexicons, "nonofficial")
+        self.vocabulary_ = pd.Index(sorted({*seen, *extra} - one_word(lexicons, "cue") - {START}))
         _COLUMNS.pop(self, None)
         self.names_ = np.array([f"near cue: {word}" for word in self.vocabulary_], dtype=object)
         return self
 
-    def _lookup(self, names: np.ndarray) -> np.ndarray:
-        """Per token name: -2 for a cue, its vocabulary column, or -1."""
-        names = names.astype(str)
-        found = self.vocabulary_.get_indexer(names) if len(self.vocabulary_) else np.full(len(names), -1)
-        found[np.isin(names, self.cues_)] = -2
-        return found
-
-    def _pairs(self, tokens: Tokens, *, known_only: bool = True) -> tuple[np.ndarray, np.ndarray]:
-        """(text, word) for every token within `window` of a cue in the same text: vocabulary columns, or (when
-        fitting) batch vocab codes."""
-        codes = _columns(self, tokens, self._lookup)[tokens.codes]
-        cue = np.flatnonzero(codes == -2)
-        rows, words = [], []
-        for offset in (*range(-self.window, 0), *range(1, self.window + 1)):
-            near = cue + offset
-            ok = (near >= 0) & (near < len(codes))
-            near, at = near[ok], cue[ok]
-            same = (tokens.doc[near] == tokens.doc[at]) & (codes[near] != -2)
-            near = near[same]
-            if known_only:
-                near = near[codes[near] >= 0]
-                words.append(codes[near])
-            else:
-                words.append(tokens.codes[near])
-            rows.append(tokens.doc[near])
-        return np.concatenate(rows or [[]]).astype(np.int64), np.concatenate(words or [[]]).astype(np.int64)
-
     def transform(self, batch: Batch) -> sp.csr_matrix:
-        tokens = batch.tokens
-        rows, words = self._pairs(tokens)
-        near = _count_matrix(rows, words, (tokens.n_docs, len(self.vocabulary_)))
-        near.data[:] = 1.0
-        return near[batch.text]
+        tokens, near = batch.tokens, batch.near_cue
+        columns = _columns(self, tokens, lambda names: self.vocabulary_.get_indexer(names.astype(str)))[tokens.codes][near]
+        known = columns >= 0
+        found = _count_matrix(tokens.doc[near[known]], columns[known], (tokens.n_docs, len(self.vocabulary_)))
+        found.data[:] = 1.0
+        return found[batch.text]
 
     def get_feature_names_out(self, input_features=None) -> np.ndarray:
         return self.names_

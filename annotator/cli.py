@@ -39,6 +39,11 @@ def fail(message: str) -> None:
     raise typer.Exit(1)
 
 
+def store_trouble(error: sqlite3.DatabaseError) -> str:
+    """What to say when SQLite cannot use the store, inside a command or outside one."""
+    return f"the store cannot be used: {error} (a damaged or read-only file, or not an annotator store)"
+
+
 @contextmanager
 def clean_errors():
     """Turn the library's input errors (all ValueError subclasses) and missing files into one line and exit 1."""
@@ -47,7 +52,7 @@ def clean_errors():
     except (ValueError, FileNotFoundError, IsADirectoryError, PermissionError) as error:
         fail(str(error))
     except sqlite3.DatabaseError as error:
-        fail(f"the store cannot be read: {error} (a damaged file, or not an annotator store)")
+        fail(store_trouble(error))
 
 
 def open_store(db: Path | None):
@@ -459,7 +464,7 @@ def main() -> None:
     try:
         app()
     except sqlite3.DatabaseError as error:
-        fail_now(f"the store cannot be used: {error} (a damaged or read-only file, or not an annotator store)")
+        fail_now(store_trouble(error))
     except OSError as error:
         fail_now(f"{error.filename + ': ' if error.filename else ''}{error.strerror or error}")
 

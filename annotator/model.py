@@ -168,17 +168,13 @@ def save(pipeline: Pipeline, path: str | Path, *, card: dict[str, Any]) -> dict[
     `card` adds to what is known here (format, time, versions, labels, hyperparameters, model sha256): the
     caller gives training_data (sha256, counts per label) and metrics.
     """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = outputs.temporary_path(path)
-    try:
-        import skops.io  # imported when needed: it takes a second to import
+    import skops.io  # imported when needed: it takes a second to import
 
+    path = Path(path)
+    # the model first, then its card: a run stopped between them leaves a card that refuses the new file
+    with outputs.atomic(path) as temporary:
         skops.io.dump(pipeline, temporary, compression=zipfile.ZIP_DEFLATED, compresslevel=6)
         digest = file_sha256(temporary)
-    except BaseException:
-        outputs.discard(temporary)
-        raise
     full = {
         "format": CARD_FORMAT,
         "features_version": features.VERSION,
@@ -190,7 +186,6 @@ def save(pipeline: Pipeline, path: str | Path, *, card: dict[str, Any]) -> dict[
         "hyperparameters": hyperparameters(pipeline),
         **card,
     }
-    outputs.commit(temporary, path)  # model, then card: a run stopped between them leaves a card that refuses it
     outputs.write_text(card_path(path), json.dumps(full, indent=2, default=_plain) + "\n")
     return full
 

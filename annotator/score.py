@@ -428,5 +428,5 @@ def score_paths(
     return ScoreResult(
         articles=articles, sentences=sentences, failures=failures.count, seconds=time.perf_counter() - started,
         out=out, summary=Path(summary) if summary else None, html=Path(html) if html else None,
-        errors=failures.path if failures.count and failures.path else None,
+        errors=failures.path if failures.count else None,
     )

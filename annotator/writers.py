@@ -56,7 +56,7 @@ def spreadsheet_safe(value: str) -> str:
 
 def unsafe_cell(value: str) -> str:
     """Undo `spreadsheet_safe`."""
-    return value[1:] if value.startswith("'") and value[1:2] and value[1:].startswith(FORMULA_START) else value
+    return value[1:] if value.startswith("'") and value[1:].startswith(FORMULA_START) else value
 
 
 def encode(frame: pd.DataFrame, schema: dict[str, str], fmt: str) -> bytes | pd.DataFrame:

@@ -25,10 +25,10 @@ app = typer.Typer(
 )
 
 DbOption = Annotated[
-    Optional[Path], typer.Option("--db", help="SQLite store (default: labels/annotations.db, or $ANNOTATOR_DB).")
+    Optional[Path], typer.Option("--db", help="SQLite store (default: labels/annotations.db in the current folder, or $ANNOTATOR_DB).")
 ]
 ModelOption = Annotated[
-    Optional[Path], typer.Option("--model", help="Model file (default: models/model.skops, or $ANNOTATOR_MODEL).")
+    Optional[Path], typer.Option("--model", help="Model file (default: models/model.skops in the current folder, or $ANNOTATOR_MODEL).")
 ]
 JsonOption = Annotated[Optional[Path], typer.Option("--json", help="Also write the metrics as JSON to this file.")]
 
@@ -40,8 +40,9 @@ def fail(message: str) -> None:
 
 
 def store_trouble(error: sqlite3.DatabaseError) -> str:
-    """What to say when SQLite cannot use the store, inside a command or outside one."""
-    return f"the store cannot be used: {error} (a damaged or read-only file, or not an annotator store)"
+    from annotator.store import trouble  # the store module imports pandas: not for every --help
+
+    return trouble(error)
 
 
 @contextmanager
@@ -252,7 +253,7 @@ def train(
 ) -> None:
     """Train the classifier and report grouped cross-validation.
 
-    Without --labels it trains on the shipped label files in labels/ plus the store's final labels.
+    Without --labels it trains on the label files of the labels folder (`annotator paths`) plus the store's final labels.
 
     Example: annotator train --labels labels/seed.jsonl --labels mine.jsonl --out models/mine.skops
     """
@@ -378,6 +379,11 @@ def score(
         typer.echo(f"Interrupted: {out} and the other outputs were not written (files already there are as they were).",
                    err=True)
         raise typer.Exit(143 if isinstance(stop, Stopped) else 130) from None
+    except OSError as error:  # a full disk or a read-only folder, met while writing
+        from annotator.outputs import output_of
+
+        fail(f"{output_of(error.filename) if error.filename else 'writing the outputs'}: {error.strerror or error}; "
+             "the outputs were not written (files already there are as they were)")
     if not quiet:
         typer.echo(result.describe(), err=True)
     if result.failed:
@@ -399,6 +405,25 @@ def source(
     typer.echo(f"{found.name}: {found.kind} ({found.country})" if found else "unknown: independent")
 
 
+# The quiet, local-only settings of the checkout's .streamlit/config.toml, passed on the command line so that an
+# installed tool, run from any folder, gets them too.
+STREAMLIT_OPTIONS = {
+    "server.headless": "true", "server.runOnSave": "false", "server.fileWatcherType": "none",
+    "runner.magicEnabled": "false", "browser.gatherUsageStats": "false", "client.toolbarMode": "viewer",
+    "client.showErrorDetails": "type", "logger.level": "warning", "theme.base": "light",
+}
+
+
+@app.command()
+def paths() -> None:
+    """Where annotator finds its labels folder, store, model and app (from the current directory and environment).
+
+    Example: annotator paths
+    """
+    for name, path in config.paths().items():
+        typer.echo(f"{name:<15} {path}")
+
+
 @app.command("app")
 def app_(
     db: DbOption = None,
@@ -410,20 +435,16 @@ def app_(
 
     Example: annotator app --db labels/annotations.db --port 8501
     """
-    # Absolute, so that a relative --db or --model means "from here", though Streamlit runs from the repository.
+    # Absolute, so that a relative --db or --model means "from here" whatever folder Streamlit resolves from.
     env = dict(os.environ, ANNOTATOR_DB=str(Path(db or config.default_db()).resolve()))
     env["ANNOTATOR_MODEL"] = str(Path(model_path or config.default_model()).resolve())
-    argv = [
-        sys.executable, "-m", "streamlit", "run", str(config.REPO_DIR / "app.py"),
-        "--server.address", address, "--server.port", str(port), "--server.headless", "true",
-        "--browser.gatherUsageStats", "false", "--runner.magicEnabled", "false",
-        "--server.fileWatcherType", "none", "--logger.level", "warning",
-    ]
+    env["ANNOTATOR_LABELS"] = str(config.labels_dir().resolve())
+    argv = [sys.executable, "-m", "streamlit", "run", str(config.APP_PATH)]
+    for option, value in {**STREAMLIT_OPTIONS, "server.address": address, "server.port": port}.items():
+        argv += [f"--{option}", str(value)]
     typer.echo(f"annotator app on http://{address}:{port}  (store {env['ANNOTATOR_DB']}; Ctrl+C stops it)")
     sys.stdout.flush()
-    # This process becomes Streamlit (exec, not a child): stopping the command, by Ctrl+C or SIGTERM, stops the
-    # server. From the repo root, so Streamlit also reads .streamlit/config.toml.
-    os.chdir(config.REPO_DIR)
+    # This process becomes Streamlit (exec, not a child): stopping the command, by Ctrl+C or SIGTERM, stops the server.
     os.execve(sys.executable, argv, env)
 
 
@@ -466,7 +487,9 @@ def main() -> None:
     except sqlite3.DatabaseError as error:
         fail_now(store_trouble(error))
     except OSError as error:
-        fail_now(f"{error.filename + ': ' if error.filename else ''}{error.strerror or error}")
+        from annotator.outputs import output_of
+
+        fail_now(f"{output_of(error.filename) + ': ' if error.filename else ''}{error.strerror or error}")
 
 
 def fail_now(message: str) -> None:

@@ -23,6 +23,15 @@ def temporary_path(path: str | Path) -> Path:
     return path.with_name(f".{path.name}.{os.getpid()}.partial")
 
 
+def output_of(filename: str) -> str:
+    """The output a temporary file stands for (its own name otherwise): what an error about it should name."""
+    path = Path(filename)
+    parts = path.name.split(".")
+    if path.name.startswith(".") and path.name.endswith(".partial") and len(parts) >= 4 and parts[-2].isdigit():
+        return str(path.with_name(".".join(parts[1:-2])))
+    return filename
+
+
 def commit(temporary: Path, path: str | Path) -> None:
     """Rename a finished temporary output into place (atomic on one filesystem)."""
     os.replace(temporary, path)

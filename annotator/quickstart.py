@@ -8,9 +8,6 @@ from pathlib import Path
 from annotator import config, formats, read, score, training
 from annotator.store import Store
 
-SEEDS_DIR = config.REPO_DIR / "seeds"
-
-
 def sentence_table(sentences) -> str:
     """Sentences as aligned lines of id, start, end and text (text last and unpadded, so long ones stay readable)."""
     lines = [f"{'sentence_id':<16}  {'start':>6}  {'end':>6}  text"]
@@ -24,7 +21,7 @@ def run(*, db: Path, model_path: Path, report: Path) -> Iterator[str]:
     Yields one line per step (and the seed sentences with ids and offsets) for the caller to print.
     """
     with Store(db) as store:
-        counts = store.add_articles(read.read_articles([SEEDS_DIR]))
+        counts = store.add_articles(read.read_articles([config.seeds_dir()]))
         yield f"store {db}: {counts}"
         seed_labels = config.labels_dir() / "seed.jsonl"
         if seed_labels.exists():
@@ -35,6 +32,6 @@ def run(*, db: Path, model_path: Path, report: Path) -> Iterator[str]:
             card = training.fit(training.training_frame(store=store), model_path)
             yield f"cross-validated macro-F1: {card['metrics']['cross_validation']['macro_f1']:.3f}"
     result = score.score_paths(
-        [str(SEEDS_DIR)], model_path, report.with_suffix(".jsonl"), html=report, jobs=1, progress=False
+        [str(config.seeds_dir())], model_path, report.with_suffix(".jsonl"), html=report, jobs=1, progress=False
     )
     yield result.describe()

@@ -21,7 +21,9 @@ import gc
 import logging
 import multiprocessing
 import os
+import signal
 import sys
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -258,6 +260,20 @@ Submit = Callable[..., object]
 
 
 @contextmanager
+def sigint_ignored() -> Iterator[None]:
+    """Processes started inside ignore Ctrl+C, which a terminal sends to the whole process group: this process
+    handles it and stops them, instead of each printing its own KeyboardInterrupt traceback."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+@contextmanager
 def executor(jobs: int, dask: str | None = None, *, fork: bool = sys.platform == "linux") -> Iterator[tuple[Submit, int]]:
     """A `submit(fn, *args) -> future` for the chosen engine, and how many tasks to keep in flight.
 
@@ -272,9 +288,13 @@ def executor(jobs: int, dask: str | None = None, *, fork: bool = sys.platform ==
 
         with ExitStack() as stack:
             if dask == "local":
-                cluster = stack.enter_context(LocalCluster(
-                    n_workers=jobs, threads_per_worker=1, processes=True, dashboard_address=None,
-                    silence_logs=logging.ERROR))
+                with sigint_ignored():
+                    cluster = LocalCluster(
+                        n_workers=jobs, threads_per_worker=1, processes=True, dashboard_address=None,
+                        # A worker's own failures reach us as failed futures; what it logs is the noise of a stop
+                        # (a heartbeat to a scheduler that has just closed), printed as tracebacks.
+                        silence_logs=logging.CRITICAL)
+                stack.enter_context(cluster)
                 client = stack.enter_context(Client(cluster))
             elif "://" in dask:
                 client = stack.enter_context(Client(dask))

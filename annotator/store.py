@@ -7,6 +7,7 @@ nothing. Annotations are never updated or deleted: an undo is a new row, and the
 from __future__ import annotations
 
 import json
+import os
 import random
 import sqlite3
 import threading
@@ -100,6 +101,18 @@ class StoreError(ValueError):
     """A store that cannot be used, or a request naming something the store does not hold."""
 
 
+def trouble(error: sqlite3.DatabaseError) -> str:
+    """One line for SQLite refusing the store, with what the user can do about it."""
+    text = str(error)
+    if "full" in text:
+        hint = "the disk is full: free some space and run it again; an import adds only what is not there yet"
+    elif "readonly" in text or "read-only" in text:
+        hint = "the store's file or folder is read-only: name a writable one with --db"
+    else:
+        hint = "a damaged file, or not an annotator store"
+    return f"the store cannot be used: {text} ({hint})"
+
+
 @dataclass
 class ImportCounts:
     """What an import added and what it found already there; `skipped` holds one message per bad item."""
@@ -148,6 +161,9 @@ class Store:
         if self.path.is_dir():
             raise StoreError(f"{self.path} is a folder; the store is a file in it (e.g. {self.path / 'annotations.db'})")
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        if not all(os.access(p, os.W_OK) for p in (self.path.parent, self.path) if p.exists()):
+            raise StoreError(f"{self.path}: the store or its folder is read-only. SQLite writes beside the file (its "
+                             "-wal and -shm files) even to read: copy it to a writable folder and name that with --db")
         self._db = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
         self._db.row_factory = sqlite3.Row
         self._db.execute("PRAGMA busy_timeout = 30000")
@@ -202,7 +218,8 @@ class Store:
             try:
                 yield self._db
             except BaseException:
-                self._db.execute("ROLLBACK")
+                if self._db.in_transaction:  # SQLite has already rolled back on some errors (a full disk)
+                    self._db.execute("ROLLBACK")
                 raise
             self._db.execute("COMMIT")
 

@@ -11,7 +11,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from annotator import queue, training
-from annotator.config import REPO_DIR
+from conftest import REPO_DIR
 from annotator.records import Article
 from annotator.scheme import load_scheme
 from annotator.store import Store
@@ -295,3 +295,14 @@ def test_names_and_file_names_are_shown_as_text_not_markdown(db) -> None:
     assert not at.exception, at.exception
     warning = at.warning[0].value
     assert "](" not in warning and "<img" not in warning
+
+
+def test_the_packaged_entry_that_annotator_app_runs_serves_the_same_pages(db) -> None:
+    from annotator import config
+
+    at = AppTest.from_file(str(config.APP_PATH), default_timeout=30).run()
+    assert not at.exception, at.exception
+    at.sidebar.text_input(key="reviewer_field").input("ann").run()
+    assert "ministry" in shown(at)  # the Label page, with the store's article
+    at.switch_page("import_page.py").run()
+    assert not at.exception and at.file_uploader

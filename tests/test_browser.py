@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from annotator.config import REPO_DIR
+from conftest import REPO_DIR
 from annotator.records import Article
 from annotator.scheme import load_scheme
 from annotator.store import Store

@@ -82,8 +82,16 @@ def test_a_writer_left_on_an_error_keeps_the_previous_file(tmp_path: Path):
         assert not outputs.temporary_path(path).exists()
 
 
-@pytest.mark.parametrize("stop, code", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
-def test_stopping_scoring_leaves_no_complete_looking_output(tmp_path: Path, trained_model: Path, stop, code):
+@pytest.mark.parametrize("engine, stop, code, group", [
+    (["--jobs", "2"], signal.SIGINT, 130, False),
+    (["--jobs", "2"], signal.SIGTERM, 143, False),
+    (["--jobs", "2"], signal.SIGINT, 130, True),
+    # group: the signal goes to the whole process group, as Ctrl+C in a terminal does (workers included).
+    (["--dask", "local", "--jobs", "2"], signal.SIGINT, 130, True),
+    (["--dask", "local", "--jobs", "2"], signal.SIGTERM, 143, False),
+])
+def test_stopping_scoring_leaves_no_complete_looking_output(tmp_path: Path, trained_model: Path, engine, stop, code,
+                                                           group):
     big = tmp_path / "big.jsonl"
     sentence = "The minister said on Monday that the talks would resume in Geneva next week. "
     with big.open("w", encoding="utf-8") as handle:
@@ -92,16 +100,73 @@ def test_stopping_scoring_leaves_no_complete_looking_output(tmp_path: Path, trai
     out = tmp_path / "scores.jsonl"
     process = subprocess.Popen(
         [sys.executable, "-m", "annotator", "score", str(big), "--out", str(out), "--model", str(trained_model),
-         "--jobs", "2", "--quiet"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=tmp_path)
+         *engine, "--quiet"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=tmp_path, start_new_session=True)
     temporary = outputs.temporary_path(out).with_name(f".{out.name}.{process.pid}.partial")
     deadline = time.monotonic() + 60
     while not (temporary.exists() and temporary.stat().st_size > 0) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert temporary.exists(), "scoring never started writing"
     workers = psutil.Process(process.pid).children(recursive=True)
-    process.send_signal(stop)
+    os.killpg(process.pid, stop) if group else process.send_signal(stop)
     _, stderr = process.communicate(timeout=60)
     assert process.returncode == code
     assert not [w for w in workers if w.is_running() and w.status() != psutil.STATUS_ZOMBIE], "orphaned workers"
     assert "Interrupted" in stderr.decode() and "were not written" in stderr.decode()
+    assert "Traceback" not in stderr.decode() and "ERROR" not in stderr.decode(), stderr.decode()
     assert not out.exists() and not temporary.exists()
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path):
+    """A 1 MB filesystem of its own (tmpfs), to fill up or make read-only; skipped where mounting is not allowed."""
+    mount = tmp_path / "disk"
+    mount.mkdir()
+    if os.geteuid() != 0 or subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(mount)],
+                                           capture_output=True).returncode != 0:
+        pytest.skip("cannot mount a small tmpfs here (needs root and the mount capability)")
+    try:
+        yield mount
+    finally:
+        subprocess.run(["umount", "-l", str(mount)], check=True)
+
+
+def cli(*args, cwd: Path) -> subprocess.CompletedProcess:
+    """The real console entry (`main`, with its last-resort error lines), as a user runs it."""
+    return subprocess.run([sys.executable, "-m", "annotator", *map(str, args)], capture_output=True, text=True,
+                          cwd=cwd, timeout=120)
+
+
+def articles_file(folder: Path, count: int) -> Path:
+    path = folder / "articles.jsonl"
+    story = "The ministry said on Monday that the bridge would reopen. Local traders welcomed the news. " * 30
+    path.write_text("".join(json.dumps({"id": f"a{i}", "text": f"{i} {story}"}) + "\n" for i in range(count)))
+    return path
+
+
+def test_a_full_disk_is_one_line_and_leaves_nothing_half_written(small_disk: Path, tmp_path: Path, trained_model):
+    articles = articles_file(tmp_path, 400)  # about 1.3 MB of sentences: more than the disk holds
+    imported = cli("import", articles, "--db", small_disk / "store.db", cwd=tmp_path)
+    assert imported.returncode == 1 and "Traceback" not in imported.stderr
+    assert "disk is full" in imported.stderr and "run it again" in imported.stderr
+
+    (small_disk / "store.db").unlink()
+    for extra in small_disk.glob("store.db-*"):
+        extra.unlink()
+    scored = cli("score", articles, "--model", trained_model, "--out", small_disk / "scores.jsonl", "--jobs", "1",
+                 "-q", cwd=tmp_path)
+    assert scored.returncode == 1 and "Traceback" not in scored.stderr
+    assert "No space left on device" in scored.stderr and "were not written" in scored.stderr
+    assert list(small_disk.iterdir()) == []  # no partial output left to fill the disk
+
+
+def test_a_read_only_store_or_output_folder_is_one_line(small_disk: Path, tmp_path: Path, trained_model):
+    with Store(small_disk / "store.db"):
+        pass
+    subprocess.run(["mount", "-o", "remount,ro", str(small_disk)], check=True)
+    stats = cli("stats", "--db", small_disk / "store.db", cwd=tmp_path)
+    assert stats.returncode == 1 and "read-only" in stats.stderr and "Traceback" not in stats.stderr
+    articles = articles_file(tmp_path, 2)
+    scored = cli("score", articles, "--model", trained_model, "--out", small_disk / "scores.jsonl", "--jobs", "1",
+                 "-q", cwd=tmp_path)
+    assert scored.returncode == 1 and "Traceback" not in scored.stderr
+    assert f"{small_disk / 'scores.jsonl'}: Read-only file system" in scored.stderr

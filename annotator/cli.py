@@ -341,6 +341,9 @@ def explain(
     typer.echo(f"{scored['label']}  (confidence {scored['confidence']:.2f})")
     for column in [c for c in scored.index if c.startswith("p_")]:
         typer.echo(f"  {column[2:]:<20} {scored[column]:.3f}")
+    from annotator import why
+
+    typer.echo(f"why: {why.reason(sentence, [name for name, _ in reasons]) or '(no marked words)'}")
     typer.echo("because:")
     for name, weight in reasons:
         typer.echo(f"  {weight:+.3f}  {name}")

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from annotator import outputs
+from annotator import outputs, why
 from annotator.records import Article
 from annotator.scheme import Scheme, load_scheme
 
@@ -42,7 +42,7 @@ STYLE = """
 .ann-bar { display: flex; height: 1.1rem; border-radius: 3px; overflow: hidden; background: #eee; }
 .ann-bar span { display: block; height: 100%; }
 .ann-article { border-top: 1px solid #ccc; margin-top: 1.5rem; padding-top: 0.5rem; }
-"""
+""" + why.CSS
 
 
 def _esc(value: object) -> str:
@@ -78,14 +78,14 @@ def legend_html(scheme: Scheme | None = None) -> str:
     return f'<ul class="ann-legend">{items}<li class="ann-meta">stronger colour = more confident</li></ul>'
 
 
-def _tooltip(row: dict, scheme: Scheme) -> str:
+def _tooltip(row: dict, sentence: str, scheme: Scheme) -> str:
     if row["label"] == scheme.skip.key:
         return f"boilerplate, not a claim ({row.get('skip_reason') or 'skip'})"
     label = scheme.get(row["label"])
     probabilities = " · ".join(f"{item.name} {float(row[f'p_{item.key}']):.2f}" for item in scheme.labels)
     lines = [f"{label.name} (confidence {float(row['confidence']):.2f})", probabilities]
     if row.get("cues"):
-        lines.append(f"cues: {row['cues']}")
+        lines.append(f"why: {why.reason(sentence, why.terms_of(row['cues']))}")
     return "\n".join(lines)
 
 
@@ -107,9 +107,9 @@ def highlight_html(text: str, scored: pd.DataFrame, scheme: Scheme | None = None
         alpha = SKIP_ALPHA if row["label"] == scheme.skip.key else _alpha(float(row["confidence"]), len(scheme.labels))
         parts.append(_esc(text[cursor:start]))
         parts.append(
-            f'<span class="ann-s" data-label="{_esc(row["label"])}" title="{_esc(_tooltip(row, scheme))}" '
+            f'<span class="ann-s" data-label="{_esc(row["label"])}" title="{_esc(_tooltip(row, text[start:end], scheme))}" '
             f'style="background:rgba({red},{green},{blue},{alpha});border-bottom-color:rgb({red},{green},{blue})">'
-            f"{_esc(text[start:end])}</span>"
+            f"{why.marked_html(text[start:end], why.terms_of(row.get('cues')))}</span>"
         )
         cursor = end
     parts.append(_esc(text[cursor:]))

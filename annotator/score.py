@@ -259,6 +259,19 @@ class _Done:
 Submit = Callable[..., object]
 
 
+def stop_processes(processes: Iterable[multiprocessing.Process], grace: float = 5.0) -> None:
+    """Stop what a closing cluster left running: on a loaded machine it gives up on a worker after a timeout."""
+    alive = [process for process in processes if process.is_alive()]
+    for process in alive:
+        process.terminate()
+    deadline = time.monotonic() + grace
+    for process in alive:
+        process.join(max(deadline - time.monotonic(), 0))
+        if process.is_alive():
+            process.kill()
+            process.join(1)
+
+
 @contextmanager
 def sigint_ignored() -> Iterator[None]:
     """Processes started inside ignore Ctrl+C, which a terminal sends to the whole process group: this process
@@ -294,6 +307,7 @@ def executor(jobs: int, dask: str | None = None, *, fork: bool = sys.platform ==
                         # A worker's own failures reach us as failed futures; what it logs is the noise of a stop
                         # (a heartbeat to a scheduler that has just closed), printed as tracebacks.
                         silence_logs=logging.CRITICAL)
+                stack.callback(stop_processes, multiprocessing.active_children())  # runs after the cluster closes
                 stack.enter_context(cluster)
                 client = stack.enter_context(Client(cluster))
             elif "://" in dask:

@@ -125,12 +125,19 @@ def test_the_end_of_the_queue_is_said_and_undo_still_works(db) -> None:
 def test_the_model_suggestion_is_preselected_and_recorded(db, model_path, monkeypatch) -> None:
     monkeypatch.setenv("ANNOTATOR_MODEL", str(model_path))
     at = start()
-    suggestion = shown(at).split('class="ann-suggestion"')[1]
-    suggested = next(b for b in at.button if b.key.startswith("label-") and b.proto.type == "primary")
-    assert f"Model suggests <b>{SCHEME.get(suggested.key.removeprefix('label-')).name}</b>" in suggestion
+    page = shown(at)
+    suggestion = page.split('class="ann-suggestion"')[1]
+    key = next(label.key for label in SCHEME.labels if f">{label.name}</b>" in suggestion)
+    label = SCHEME.get(key)
+    assert f"border:2px solid {label.colour}" in suggestion  # in the scheme's colour
+    assert f".st-key-label-{key} button {{background: {label.colour}33" in page  # so is its button, not red
+    assert all(b.proto.type != "primary" for b in at.button if b.key.startswith("label-"))
+    # why, in words quoting the sentence, and the same words marked inside it
+    assert "attributed to an official: ministry … said" in suggestion
+    assert '<b class="ann-why ann-why-speaker" title="official">ministry</b>' in page.split("<mark")[1]
     at.button(key="accept").click().run()
     stored = labels(db).iloc[0]
-    assert stored["label"] == stored["suggestion"] == suggested.key.removeprefix("label-")
+    assert stored["label"] == stored["suggestion"] == key
     assert 0 < stored["suggestion_confidence"] <= 1
 
 

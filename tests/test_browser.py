@@ -150,3 +150,36 @@ def test_hostile_article_text_shows_as_text_and_runs_nothing(server, page) -> No
     assert page.locator(".ann-context img, .ann-context script").count() == 0
     assert page.locator("img[src=x]").count() == 0
     page.wait_for_timeout(300)  # give an injected handler the time to fire
+
+
+def test_hotkeys_work_after_any_control_was_used(server, page) -> None:
+    url, db = server
+    scheme = load_scheme()
+    sign_in(page, url, "kim")
+    shown = [marked(page)]
+    page.get_by_text("Article order").click()  # the queue radio keeps the focus
+    assert page.evaluate("document.activeElement.type") == "radio"
+    page.keyboard.press(scheme.labels[0].hotkey)
+    shown.append(changed(page, shown[-1]))
+
+    page.get_by_role("combobox").first.click()  # the article picker
+    page.get_by_role("option").nth(1).click()
+    settle(page)
+    assert page.evaluate("document.activeElement.tagName") == "INPUT"
+    page.keyboard.press(scheme.labels[1].hotkey)
+    shown.append(changed(page, shown[-1]))
+
+    # In a text field keys type, and Escape leaves it (the page has none once signed in: add one, as a filter is).
+    page.evaluate("document.querySelector('[data-testid=stMain]').prepend(Object.assign("
+                  "document.createElement('input'), {type: 'text', id: 'typed'}))")
+    page.locator("#typed").focus()
+    page.keyboard.press(scheme.labels[2].hotkey)
+    page.wait_for_timeout(300)
+    assert marked(page) == shown[-1] and page.locator("#typed").input_value() == scheme.labels[2].hotkey
+    page.keyboard.press("Escape")
+    assert page.evaluate("document.activeElement.id") != "typed"
+    page.keyboard.press(scheme.labels[2].hotkey)
+    changed(page, shown[-1])
+    with Store(db) as store:
+        stored = store.current_labels(reviewer="kim")
+    assert stored["label"].tolist() == [label.key for label in scheme.labels[:3]]

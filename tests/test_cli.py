@@ -99,7 +99,7 @@ def test_train_evaluate_explain(tmp_path: Path, label_files: list[Path]):
     evaluated = run("evaluate", "--model", model, SEED_LABELS, "--json", tmp_path / "eval.json")
     assert "macro" in evaluated.output.lower()
     explained = run("explain", "--model", model, "The minister said the talks would resume, according to Reuters.")
-    assert "because:" in explained.output
+    assert "because:" in explained.output and "why: " in explained.output
 
 
 def test_train_refuses_an_empty_training_set(tmp_path: Path):

@@ -49,8 +49,9 @@ def installed(tmp_path_factory) -> Path:
     for name in ("pyproject.toml", "README.md"):
         shutil.copy(REPO_DIR / name, source / name)
     pip = [sys.executable, "-m", "pip", "-q", "--disable-pip-version-check"]
-    subprocess.run([*pip, "wheel", "--no-deps", "--no-build-isolation", "-w", str(root / "dist"), str(source)],
-                   check=True, capture_output=True, timeout=300)
+    built = subprocess.run([*pip, "wheel", "--no-deps", "-w", str(root / "dist"), str(source)], capture_output=True,
+                           text=True, timeout=300)
+    assert built.returncode == 0, built.stderr
     (wheel,) = (root / "dist").glob("annotator-*.whl")
     venv = root / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, timeout=120)

@@ -85,10 +85,13 @@ def test_render_report_from_scored_articles(trained_model: Path):
     assert page.count('<section class="ann-article"') == len(ARTICLES)
 
 
-def test_report_tooltips_show_cues_even_when_the_records_have_none(tmp_path: Path, trained_model: Path):
+def test_report_says_why_in_words_and_marks_the_words_even_when_the_records_have_no_cues(tmp_path: Path,
+                                                                                         trained_model: Path):
     inputs = write_inputs(tmp_path / "in")
     out = tmp_path / "report.html"
     score.score_paths([inputs], trained_model, tmp_path / "out.jsonl", html=out, jobs=1, progress=False)
-    assert "cues: " in html.unescape(out.read_text(encoding="utf-8"))
+    report = out.read_text(encoding="utf-8")
+    assert "why: " in html.unescape(report) and "attributed to an official" in html.unescape(report)
+    assert '<b class="ann-why ann-why-cue" title="reporting cue">' in report
     first = json.loads((tmp_path / "out.jsonl").read_text(encoding="utf-8").splitlines()[0])
     assert list(first) == list(score.record_schema())

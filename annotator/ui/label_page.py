@@ -8,9 +8,9 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from annotator import queue
+from annotator import queue, why
 from annotator.store import Store
-from annotator.ui import common
+from annotator.ui import common, keys
 
 MODE_NAMES = {queue.ORDER: "Article order", queue.USEFUL: "Most useful next"}
 PREFETCH = 2  # upcoming sentences whose articles are scored in the background
@@ -40,7 +40,14 @@ def render() -> None:
     else:
         _show(store, name, sentence_id, loaded)
     _undo_button(name)
+    keys.bind(hotkeys(common.scheme()))
     common.guidelines()
+
+
+def hotkeys(scheme) -> dict[str, str]:
+    """Each hotkey of the page and the button it presses (the buttons' Streamlit keys)."""
+    bound = {label.hotkey: f"label-{label.key}" for label in (*scheme.labels, scheme.skip)}
+    return {**bound, "u": "undo", "Enter": "accept"}
 
 
 def _settings(store: Store, loaded: common.LoadedModel | None) -> queue.QueueSettings:
@@ -108,7 +115,12 @@ def _show(store: Store, reviewer: str, sentence_id: str, loaded: common.LoadedMo
     sentence = store.sentence(sentence_id)
     text = store.article(sentence["article_id"]).text
     suggestion = _suggestion(store, loaded, sentence) if loaded else None
-    st.html(heading_html(sentence) + context_html(text, sentence) + (_suggestion_html(suggestion) if suggestion else ""))
+    terms = why.terms_of(suggestion.cues) if suggestion else []
+    st.html(
+        f"<style>{why.CSS}{button_css(scheme, suggestion.label if suggestion else None)}</style>"
+        + heading_html(sentence) + context_html(text, sentence, terms)
+        + (suggestion_html(suggestion, sentence["text"]) if suggestion else "")
+    )
     columns = st.columns(len(scheme.labels) + 1)
     for column, label in zip(columns, (*scheme.labels, scheme.skip)):
         column.button(
@@ -116,7 +128,6 @@ def _show(store: Store, reviewer: str, sentence_id: str, loaded: common.LoadedMo
             key=f"label-{label.key}",
             shortcut=label.hotkey,
             help=label.definition,
-            type="primary" if suggestion and suggestion.label == label.key else "secondary",
             width="stretch",
             on_click=_label,
             args=(reviewer, sentence_id, label.key, suggestion),
@@ -143,17 +154,32 @@ def heading_html(sentence: dict) -> str:
     )
 
 
-def _suggestion_html(suggestion: Suggestion) -> str:
-    name = common.scheme().get(suggestion.label).name
-    cues = f" · cues: {html.escape(suggestion.cues)}" if suggestion.cues else ""
+def button_css(scheme, suggested: str | None) -> str:
+    """Each label button edged in its scheme colour; the suggested one filled with it (not Streamlit's red)."""
+    rules = [f".st-key-label-{label.key} button {{border-left: 6px solid {label.colour};}}"
+             for label in (*scheme.labels, scheme.skip)]
+    if suggested:
+        colour = scheme.get(suggested).colour
+        rules.append(f".st-key-label-{suggested} button {{background: {colour}33; border: 2px solid {colour}; "
+                     "border-left-width: 6px; font-weight: 600;}")
+    return "".join(rules)
+
+
+def suggestion_html(suggestion: Suggestion, sentence: str) -> str:
+    """The model's suggestion in its scheme colour, and why, in plain words quoting the sentence (all escaped)."""
+    label = common.scheme().get(suggestion.label)
+    reason = why.reason(sentence, why.terms_of(suggestion.cues))
     return (
-        f'<p class="ann-suggestion" style="margin:0.5rem 0 0">Model suggests <b>{html.escape(name)}</b> '
-        f"({suggestion.confidence:.0%}){cues}. Enter accepts it.</p>"
+        f'<p class="ann-suggestion" style="margin:0.5rem 0 0">Model suggests <b class="ann-suggested" '
+        f'style="background:{label.colour}33;border:2px solid {label.colour};border-radius:4px;padding:0 0.35em">'
+        f"{html.escape(label.name)}</b> ({suggestion.confidence:.0%})"
+        f"{': ' + html.escape(reason) if reason else ''}. Enter accepts it.</p>"
     )
 
 
-def context_html(text: str, sentence: dict) -> str:
-    """The sentence highlighted inside its paragraph, with the sentences before and after it; all text escaped."""
+def context_html(text: str, sentence: dict, terms: list[str] = ()) -> str:
+    """The sentence highlighted inside its paragraph, with the sentences before and after it, and the words behind
+    the suggestion (`terms`) marked in it; all text escaped."""
     start, end = int(sentence["start"]), int(sentence["end"])
     first = text.rfind("\n", 0, start) + 1
     last = text.find("\n", end)
@@ -171,7 +197,7 @@ def context_html(text: str, sentence: dict) -> str:
         'font-size:1.05rem;padding:0.75rem 1rem;border-left:3px solid #ccc;background:#fafafa">'
         f"{html.escape(text[first:start])}"
         '<mark style="background:#fff3a8;border-bottom:2px solid #555;padding:0.1em 0">'
-        f"{html.escape(text[start:end])}</mark>{html.escape(text[end:last])}</div>"
+        f"{why.marked_html(text[start:end], list(terms))}</mark>{html.escape(text[end:last])}</div>"
     )
 
 

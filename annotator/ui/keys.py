@@ -1,0 +1,46 @@
+"""Hotkeys that work whatever has focus, except while typing in a text field; Escape leaves a text field.
+
+Streamlit's button shortcuts ignore key presses whose target is any form control, a radio or a closed select
+included, so after a click on the queue radio or the article picker the keys did nothing until the reviewer clicked
+on empty space. This script, installed once per browser tab, presses the bound button itself in exactly those cases.
+"""
+
+from __future__ import annotations
+
+import json
+
+import streamlit as st
+
+_SCRIPT = """<script>
+(() => {
+  window.__annotatorKeys = %s;  // key -> Streamlit element key of the button it presses
+  if (window.__annotatorKeysInstalled) return;
+  window.__annotatorKeysInstalled = true;
+  const CONTROLS = ["radio", "checkbox", "range", "button", "submit", "reset", "file", "color"];
+  const typing = (el) => !!el && (el.isContentEditable || el.tagName === "TEXTAREA" ||
+    (el.tagName === "INPUT" && !CONTROLS.includes(el.type) &&
+     !(el.getAttribute("role") === "combobox" && el.getAttribute("aria-expanded") !== "true")));
+  document.addEventListener("keydown", (event) => {
+    const el = document.activeElement;
+    if (event.ctrlKey || event.metaKey || event.altKey || event.isComposing) return;
+    if (typing(el)) {
+      if (event.key === "Escape") el.blur();
+      return;
+    }
+    // Elsewhere Streamlit's own shortcuts answer; on a form control they stay silent, so press the button here.
+    if (!el || !["INPUT", "SELECT"].includes(el.tagName)) return;
+    const target = window.__annotatorKeys[event.key];
+    const button = target && document.querySelector(`.st-key-${CSS.escape(target)} button`);
+    if (!button || button.disabled) return;
+    event.preventDefault();
+    event.stopImmediatePropagation();
+    el.blur();
+    button.click();
+  }, true);
+})();
+</script>"""
+
+
+def bind(bindings: dict[str, str]) -> None:
+    """Make each key (as the browser names it: "1", "u", "Enter") press the button with that Streamlit key."""
+    st.html(_SCRIPT % json.dumps(bindings).replace("</", "<\\/"), unsafe_allow_javascript=True)

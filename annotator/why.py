@@ -1,0 +1,160 @@
+"""Why the model said what it said, in words and in the text.
+
+A sentence's explanation terms (`model.explain`: feature names such as `cue: "said"`, `near cue: lavrov`,
+`outlet: state_media & narrative`) become the words they stand for inside the sentence (spans to mark: the
+reporting cue, the speaker, narrative wording, a named source) and one line of plain words ("attributed to an
+official: Lavrov … said"). A term that counts a lexicon without naming a phrase (`speaker: role`, `narrative`,
+`prev: cue+role` is about the neighbour and marks nothing) marks the lexicon's phrases found in the sentence. Word
+n-grams are not marked: they are many, and say little on their own. The app's Label and Highlight pages and the HTML report all mark the same spans.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+from functools import cache
+
+# Each lexicon: the kind of evidence its words are (a CSS class) and how to say it.
+LEXICONS = {
+    "cue": ("cue", "reporting cue"),
+    "hedge": ("cue", "distancing word"),
+    "channel": ("cue", "said through"),
+    "continuation": ("cue", "continues a quote"),
+    "role": ("speaker", "official"),
+    "nonofficial": ("speaker", "non-official speaker"),
+    "first_person": ("speaker", "first person"),
+    "narrative": ("narrative", "narrative wording"),
+    "state_media": ("source", "state-media source"),
+    "independent": ("source", "independent source or evidence"),
+}
+OUTLETS = {"state_media": "published by a state-media outlet", "official": "published by an official channel",
+           "independent": "published by an independent outlet"}
+NEIGHBOURS = {"cue": "a reporting cue", "role": "an official", "nonofficial": "a non-official speaker",
+              "quote": "a quotation", "narrative": "narrative wording", "continuation": "a continued quote"}
+_WORD = re.compile(r"\w+")
+_TERM = re.compile(r'(?:[^,"]|"[^"]*")+')
+MAX_WORDS = 4  # the longest lexicon phrase matched, in words
+
+
+@dataclass(frozen=True)
+class Span:
+    """Characters [start, end) of a sentence that stand behind an explanation, and what kind of evidence they are."""
+
+    start: int
+    end: int
+    kind: str  # cue, speaker, narrative or source
+    lexicon: str  # the lexicon the words belong to
+
+
+def terms_of(cues: str | None) -> list[str]:
+    """The terms of a `cues` column value (comma-separated; commas inside quoted phrases stay)."""
+    return [term.strip() for term in _TERM.findall(cues or "") if term.strip()]
+
+
+@cache
+def _lexicons() -> dict[str, frozenset[str]]:
+    from annotator.features import default_lexicons
+
+    return {name: frozenset(" ".join(_WORD.findall(phrase.lower())) for phrase in phrases if not phrase.startswith("^"))
+            for name, phrases in default_lexicons().items() if name in LEXICONS}
+
+
+def _parts(terms: list[str]) -> list[tuple[str, str | None]]:
+    """Each term cut into (topic, phrase or None): `outlet: state_media & narrative` gives ("outlet", "state_media")
+    and ("narrative", None); `role: "lavrov"` gives ("role", "lavrov"); `near cue: minister` gives ("near", ...)."""
+    found = []
+    for term in terms:
+        for part in (piece.strip() for piece in term.split(" & ")):
+            name, sep, value = part.partition(": ")
+            value = value.strip().strip('"').strip().lower()
+            if not sep:
+                found += [(piece, None) for piece in name.split("+")]
+            elif name == "speaker":
+                found.append((value, None))
+            elif name in ("outlet", "prev", "next"):
+                found.append((name, value))
+            elif name == "near cue":
+                found.append(("near", value))
+            elif name in LEXICONS and value:
+                found.append((name, value))
+    return list(dict.fromkeys(found))
+
+
+def _windows(text: str) -> list[tuple[int, int, str]]:
+    """Every run of 1 to MAX_WORDS words of `text`: (start, end, lower-case words joined by one space)."""
+    words = [(m.start(), m.end(), m.group().lower()) for m in _WORD.finditer(text)]
+    return [(words[i][0], words[j][1], " ".join(w for _, _, w in words[i:j + 1]))
+            for i in range(len(words)) for j in range(i, min(i + MAX_WORDS, len(words)))]
+
+
+def spans(text: str, terms: list[str]) -> list[Span]:
+    """The words of `text` behind the terms, longest first where they overlap, in text order."""
+    lexicons = _lexicons()
+    wanted: dict[str, set[str] | None] = {}  # lexicon -> its phrases to find (None: any of the lexicon)
+    for topic, phrase in _parts(terms):
+        if topic == "near":  # a word near a cue: the speaker or source when a lexicon knows it
+            topic = next((name for name in ("role", "nonofficial", "state_media", "independent")
+                          if phrase in lexicons.get(name, ())), "")
+        if topic in LEXICONS:
+            if phrase is None:
+                wanted[topic] = None
+            elif wanted.get(topic, set()) is not None:
+                wanted.setdefault(topic, set()).add(phrase)
+    if {"role", "nonofficial"} & set(wanted):
+        wanted.setdefault("cue", None)  # a speaker is evidence through the verb that attributes to them
+    found: list[Span] = []
+    for start, end, words in sorted(_windows(text), key=lambda w: (w[0] - w[1], w[0])):
+        for topic, phrases in wanted.items():
+            known = lexicons.get(topic, frozenset()) if phrases is None else phrases
+            if words in known and not any(start < s.end and s.start < end for s in found):
+                found.append(Span(start, end, LEXICONS[topic][0], topic))
+                break
+    return sorted(found, key=lambda span: span.start)
+
+
+def reason(text: str, terms: list[str]) -> str:
+    """The explanation in plain words, quoting the sentence's own words where the terms point at them."""
+    found = spans(text, terms)
+    quoted = lambda span: text[span.start:span.end]  # noqa: E731
+    said: list[str] = []
+    speakers = [s for s in found if s.kind == "speaker" and s.lexicon != "first_person"]
+    cues = [s for s in found if s.lexicon == "cue"]
+    if speakers and cues:
+        who = "an official" if any(s.lexicon == "role" for s in speakers) else "a non-official speaker"
+        first, second = sorted([speakers[0], cues[0]], key=lambda span: span.start)
+        said.append(f"attributed to {who}: {quoted(first)} … {quoted(second)}")
+        found = [s for s in found if s not in (speakers[0], cues[0])]
+    for lexicon, (_, name) in LEXICONS.items():
+        words = list(dict.fromkeys(quoted(s) for s in found if s.lexicon == lexicon))
+        if words:
+            said.append(f"{name}: {', '.join(words)}")
+    for topic, value in _parts(terms):
+        if topic == "outlet" and value in OUTLETS:
+            said.append(OUTLETS[value])
+        elif topic in ("prev", "next") and value and value != "none":
+            what = " and ".join(NEIGHBOURS.get(piece, piece.replace("_", " ")) for piece in value.split("+"))
+            said.append(f"{'the sentence before' if topic == 'prev' else 'the sentence after'} has {what}")
+        elif topic == "quote" and value is None:
+            said.append("a quotation")
+    return "; ".join(dict.fromkeys(said))
+
+
+def marked_html(text: str, terms: list[str]) -> str:
+    """`text` escaped, with the words behind the terms wrapped in `<b class="ann-why ann-why-KIND">`."""
+    parts, cursor = [], 0
+    for span in spans(text, terms):
+        parts.append(html.escape(text[cursor:span.start]))
+        parts.append(f'<b class="ann-why ann-why-{span.kind}" title="{html.escape(LEXICONS[span.lexicon][1])}">'
+                     f"{html.escape(text[span.start:span.end])}</b>")
+        cursor = span.end
+    parts.append(html.escape(text[cursor:]))
+    return "".join(parts)
+
+
+# Shared by the report and the app: the marked words stand out without hiding the label's tint.
+CSS = """
+.ann-why { font-weight: 600; text-decoration: underline dotted; text-underline-offset: 0.2em; }
+.ann-why-speaker { text-decoration-style: solid; }
+.ann-why-narrative { text-decoration-style: wavy; }
+"""

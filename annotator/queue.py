@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from annotator import boilerplate
 from annotator.store import Store
 
 ORDER = "order"
@@ -49,14 +50,18 @@ class QueueSettings:
 
 
 def random_unlabelled(store: Store, reviewer: str, count: int, rng: random.Random, exclude: set[str]) -> list[str]:
-    """Up to `count` sentences the reviewer has not labelled, drawn uniformly (cheap on a big store; seeded by `rng`)."""
+    """Up to `count` sentences the reviewer has not labelled, drawn uniformly (cheap on a big store; seeded by `rng`).
+
+    Boilerplate (datelines, "Advertisement") is never drawn: a random pick may come first in the batch, and
+    boilerplate comes last (its cached prediction is skip, ranked after every claim).
+    """
     if count <= 0:
         return []
     labelled = store.labelled_ids(reviewer) | exclude
     chosen: list[str] = []
     for _ in range(8):  # a few rounds of candidates, in case most are labelled already
         for sid in store.random_sentence_ids(4 * count, rng):
-            if sid not in labelled and sid not in chosen:
+            if sid not in labelled and sid not in chosen and not boilerplate.reason(store.sentence(sid)["text"]):
                 chosen.append(sid)
                 if len(chosen) == count:
                     return chosen

@@ -313,3 +313,18 @@ def test_the_packaged_entry_that_annotator_app_runs_serves_the_same_pages(db) ->
     assert "ministry" in shown(at)  # the Label page, with the store's article
     at.switch_page("import_page.py").run()
     assert not at.exception and at.file_uploader
+
+
+def test_boilerplate_is_pre_marked_as_skip_without_a_model(tmp_path, monkeypatch) -> None:
+    path = tmp_path / "b.db"
+    with Store(path) as store:
+        store.add_articles([Article(id="b1", text="Advertisement\n\nThe mayor said the bridge will reopen.",
+                                    title="Bridge", outlet="Example Daily")])
+    monkeypatch.setenv("ANNOTATOR_DB", str(path))
+    monkeypatch.setenv("ANNOTATOR_MODEL", str(tmp_path / "no-model.skops"))
+    at = start()
+    suggestion = shown(at).split('class="ann-suggestion"')[1]
+    assert "Boilerplate (advert), not a claim: pre-marked" in suggestion and SCHEME.skip.name in suggestion
+    at.button(key="accept").click().run()
+    assert labels(path)["label"].tolist() == [SCHEME.skip.key]
+    assert 'class="ann-suggestion"' not in shown(at)  # the claim after it has no suggestion without a model

@@ -122,3 +122,16 @@ def test_fill_predictions_scores_each_sentence_once(store: Store, model_path: st
     batch = queue.next_batch(store, "ann", queue.QueueSettings(mode=queue.USEFUL, model_id=ident, size=5, random_share=0))
     least = store.predictions(ident).sort_values(["margin", "sentence_id"])["sentence_id"].tolist()[:5]
     assert batch == least
+
+
+def test_most_useful_never_draws_boilerplate_at_random(tmp_path) -> None:
+    articles = [Article(id=f"b{a}", title="Story", outlet="Example Daily",
+                        text=f"Advertisement\n\nItem {a} happened in town {a}.\n\nReporting by Tom Balmforth; Editing by Alex Richardson")
+                for a in range(30)]
+    with Store(tmp_path / "b.db") as store:
+        store.add_articles(articles)
+        texts = dict(store.sentences()[["sentence_id", "text"]].values)
+        settings = queue.QueueSettings(mode=queue.USEFUL, model_id="none", size=20, random_share=1.0, seed=3)
+        batch = queue.next_batch(store, "ann", settings, ranked=[])
+        drawn = [texts[sid] for sid in batch]
+        assert len(drawn) == 20 and all(text.startswith("Item") for text in drawn), drawn

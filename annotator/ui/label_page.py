@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from annotator import queue, why
+from annotator import boilerplate, queue, why
 from annotator.store import Store
 from annotator.ui import common, keys
 
@@ -22,6 +22,7 @@ class Suggestion:
     label: str
     confidence: float
     cues: str
+    boilerplate: str = ""  # why the sentence is no claim ("dateline", ...): pre-marked as skip
 
 
 def render() -> None:
@@ -115,6 +116,8 @@ def _show(store: Store, reviewer: str, sentence_id: str, loaded: common.LoadedMo
     sentence = store.sentence(sentence_id)
     text = store.article(sentence["article_id"]).text
     suggestion = _suggestion(store, loaded, sentence) if loaded else None
+    if suggestion is None and (found := boilerplate.reason(sentence["text"])):  # with no model, still pre-marked
+        suggestion = Suggestion(scheme.skip.key, 1.0, "", found)
     terms = why.terms_of(suggestion.cues) if suggestion else []
     st.html(
         f"<style>{why.CSS}{button_css(scheme, suggestion.label if suggestion else None)}</style>"
@@ -168,10 +171,16 @@ def button_css(scheme, suggested: str | None) -> str:
 def suggestion_html(suggestion: Suggestion, sentence: str) -> str:
     """The model's suggestion in its scheme colour, and why, in plain words quoting the sentence (all escaped)."""
     label = common.scheme().get(suggestion.label)
+    style = f"background:{label.colour}33;border:2px solid {label.colour};border-radius:4px;padding:0 0.35em"
+    if suggestion.boilerplate:
+        return (
+            f'<p class="ann-suggestion" style="margin:0.5rem 0 0">Boilerplate ({html.escape(suggestion.boilerplate)}), '
+            f'not a claim: pre-marked <b class="ann-suggested" style="{style}">{html.escape(label.name)}</b>. '
+            "Enter accepts it.</p>"
+        )
     reason = why.reason(sentence, why.terms_of(suggestion.cues))
     return (
-        f'<p class="ann-suggestion" style="margin:0.5rem 0 0">Model suggests <b class="ann-suggested" '
-        f'style="background:{label.colour}33;border:2px solid {label.colour};border-radius:4px;padding:0 0.35em">'
+        f'<p class="ann-suggestion" style="margin:0.5rem 0 0">Model suggests <b class="ann-suggested" style="{style}">'
         f"{html.escape(label.name)}</b> ({suggestion.confidence:.0%})"
         f"{': ' + html.escape(reason) if reason else ''}. Enter accepts it.</p>"
     )
@@ -210,7 +219,8 @@ def _suggestion(store: Store, loaded: common.LoadedModel, sentence: dict) -> Sug
     if row.empty:
         return None
     first = row.iloc[0]
-    return Suggestion(str(first["label"]), float(first["confidence"]), str(first.get("cues", "") or ""))
+    return Suggestion(str(first["label"]), float(first["confidence"]), str(first.get("cues", "") or ""),
+                      str(first.get("skip_reason", "") or ""))
 
 
 def _label(reviewer: str, sentence_id: str, label: str, suggestion: Suggestion | None) -> None:

@@ -101,7 +101,17 @@ def next_batch(store: Store, reviewer: str, settings: QueueSettings, *, ranked: 
             main += [sid for sid in more if sid not in set(main) | set(chosen)]
     seen = set(chosen)
     rest = [sid for sid in main if sid not in seen][: max(size - len(chosen), 0)]
-    return _interleave(rest, chosen, rng)
+    return one_per_repeat_group(store, _interleave(rest, chosen, rng))
+
+
+def one_per_repeat_group(store: Store, batch: list[str]) -> list[str]:
+    """The batch with only the first sentence of each group of repeats ("Glory to Ukraine!" from 32 articles): the
+    reviewer sees it once, with the group's size, and can label the whole group with one key."""
+    if len(batch) < 2:
+        return batch
+    groups = store.repeat_keys(batch)
+    firsts: dict[tuple[str, str], str] = {}
+    return [sid for sid in batch if firsts.setdefault(groups.get(sid, ("", sid)), sid) == sid]
 
 
 def _interleave(main: list[str], extra: list[str], rng: random.Random) -> list[str]:

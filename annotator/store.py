@@ -26,7 +26,7 @@ from annotator import formats, segment, sources
 from annotator.records import Article, LabelRecord, article_id_for, sentence_id_for
 from annotator.scheme import Scheme, load_scheme
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 BATCH = 500  # articles or label records written per transaction
 
 _SCHEMA = """
@@ -50,6 +50,7 @@ CREATE TABLE IF NOT EXISTS sentences (
     text TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS sentences_article_start ON sentences(article_id, start);
+CREATE INDEX IF NOT EXISTS sentences_repeat ON sentences(lower(trim(text)));
 CREATE TABLE IF NOT EXISTS annotations (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
     sentence_id TEXT NOT NULL REFERENCES sentences(id),
@@ -87,6 +88,13 @@ CREATE TABLE IF NOT EXISTS predictions (
 );
 CREATE INDEX IF NOT EXISTS predictions_model_margin ON predictions(model_id, margin);
 """
+
+# What opening a store of version N (the key) runs to bring it to N + 1, in the same transaction as the rest.
+_MIGRATIONS = {
+    1: ["CREATE INDEX IF NOT EXISTS sentences_repeat ON sentences(lower(trim(text)))"],  # repeats (`Store.repeats`)
+}
+# Sentences that repeat one another: the same text, ignoring case and surrounding spaces (the index above).
+REPEAT_KEY = "lower(trim(s.text))"
 
 # The current rows of one action: each reviewer's latest label, or each sentence's latest adjudication.
 _CURRENT = """
@@ -199,7 +207,11 @@ class Store:
                 for statement in _SCHEMA.split(";"):
                     if statement.strip():
                         db.execute(statement)
-                db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            else:
+                for step in range(version, SCHEMA_VERSION):
+                    for statement in _MIGRATIONS[step]:
+                        db.execute(statement)
+            db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     def close(self) -> None:
         self._db.close()
@@ -327,6 +339,20 @@ class Store:
         """Append a label (a scheme key or skip) by `reviewer`; return its seq. The latest label wins."""
         return self._append(sentence_id, label, reviewer, "label", suggestion, suggestion_confidence, time, origin)
 
+    def annotate_many(self, sentence_ids: list[str], label: str, reviewer: str, *, origin: str = "bulk") -> list[int]:
+        """One label for several sentences (a group of repeats), one row each, in one transaction; their seqs."""
+        self.scheme.check(label)
+        if not reviewer or not reviewer.strip():
+            raise ValueError("a reviewer name is required")
+        with self._write() as db:
+            known = {row[0] for row in db.execute(
+                f"SELECT id FROM sentences WHERE id IN ({','.join('?' * len(sentence_ids))})", sentence_ids)}
+            if missing := [sid for sid in sentence_ids if sid not in known]:
+                raise StoreError(f"unknown sentence id {missing[0]!r}")
+            now = utc_now()
+            return [_insert_annotation(db, sid, reviewer.strip(), label, "label", None, None, None, now, origin)
+                    for sid in sentence_ids]
+
     def adjudicate(
         self, sentence_id: str, label: str, adjudicator: str, *, time: str | None = None, origin: str = "app"
     ) -> int:
@@ -363,20 +389,35 @@ class Store:
         Appends an undo row and returns its seq, or None when there is nothing to undo. Repeated undos go back in
         time, one label each.
         """
-        where, params = _filters(("a.reviewer", reviewer), ("a.sentence_id", sentence_id))
         with self._write() as db:
-            row = db.execute(
-                f"""SELECT a.seq, a.sentence_id, a.label FROM annotations a
-                    WHERE {where} AND a.action IN ('label', 'adjudicate')
-                      AND NOT EXISTS (SELECT 1 FROM annotations u WHERE u.undoes = a.seq)
-                    ORDER BY a.seq DESC LIMIT 1""",
-                params,
-            ).fetchone()
-            if row is None:
-                return None
-            return _insert_annotation(
-                db, row["sentence_id"], reviewer, row["label"], "undo", row["seq"], None, None, utc_now(), origin
-            )
+            return _undo_latest(db, reviewer, sentence_id, origin)
+
+    def undo_many(self, reviewer: str, sentence_ids: list[str], *, origin: str = "app") -> list[int]:
+        """Take back the reviewer's latest label of each sentence in one transaction (a bulk label, as one step)."""
+        with self._write() as db:
+            done = [_undo_latest(db, reviewer, sid, origin) for sid in sentence_ids]
+        return [seq for seq in done if seq is not None]
+
+    def repeats(self, sentence_id: str, reviewer: str) -> list[str]:
+        """The other sentences with the same text (ignoring case and surrounding spaces) in articles of the same
+        outlet kind that the reviewer has not labelled yet, in article order."""
+        return self._column(
+            f"""SELECT s.id FROM sentences s JOIN articles ar ON ar.id = s.article_id,
+                       (SELECT {REPEAT_KEY} AS repeat_key, ar.outlet_kind AS kind FROM sentences s
+                        JOIN articles ar ON ar.id = s.article_id WHERE s.id = ?) this
+                WHERE {REPEAT_KEY} = this.repeat_key AND ar.outlet_kind = this.kind AND s.id != ?
+                  AND NOT EXISTS ({_has_label_sql()}) ORDER BY ar.rowid, s.start""",
+            [sentence_id, sentence_id, reviewer],
+        )
+
+    def repeat_keys(self, sentence_ids: list[str]) -> dict[str, tuple[str, str]]:
+        """Each sentence's repeat group: (outlet kind, text ignoring case and surrounding spaces)."""
+        rows = self._frame(
+            f"""SELECT s.id, ar.outlet_kind, {REPEAT_KEY} FROM sentences s JOIN articles ar ON ar.id = s.article_id
+                WHERE s.id IN ({','.join('?' * len(sentence_ids))})""",
+            sentence_ids,
+        )
+        return {sid: (kind, key) for sid, kind, key in rows.itertuples(index=False)}
 
     # Reading
 
@@ -817,6 +858,23 @@ def _filters(*pairs: tuple[str, str | None]) -> tuple[str, list[str]]:
 def _has_label_sql() -> str:
     """A subquery true when reviewer `?` has a current label (or skip) on sentence `s`."""
     return "SELECT 1 FROM latest l WHERE l.reviewer = ? AND l.action = 'label' AND l.sentence_id = s.id"
+
+
+def _undo_latest(db: sqlite3.Connection, reviewer: str, sentence_id: str | None, origin: str) -> int | None:
+    """Append an undo of the reviewer's latest label or adjudication not yet undone (of `sentence_id` if given)."""
+    where, params = _filters(("a.reviewer", reviewer), ("a.sentence_id", sentence_id))
+    row = db.execute(
+        f"""SELECT a.seq, a.sentence_id, a.label FROM annotations a
+            WHERE {where} AND a.action IN ('label', 'adjudicate')
+              AND NOT EXISTS (SELECT 1 FROM annotations u WHERE u.undoes = a.seq)
+            ORDER BY a.seq DESC LIMIT 1""",
+        params,
+    ).fetchone()
+    if row is None:
+        return None
+    return _insert_annotation(
+        db, row["sentence_id"], reviewer, row["label"], "undo", row["seq"], None, None, utc_now(), origin
+    )
 
 
 def _insert_annotation(

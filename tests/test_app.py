@@ -328,3 +328,28 @@ def test_boilerplate_is_pre_marked_as_skip_without_a_model(tmp_path, monkeypatch
     at.button(key="accept").click().run()
     assert labels(path)["label"].tolist() == [SCHEME.skip.key]
     assert 'class="ann-suggestion"' not in shown(at)  # the claim after it has no suggestion without a model
+
+
+def test_repeats_are_shown_once_and_labelled_as_a_group_undone_together(tmp_path, monkeypatch) -> None:
+    path = tmp_path / "r.db"
+    with Store(path) as store:
+        store.add_articles([Article(id=f"r{i}", text=f"Glory to Ukraine!\n\nThe mayor of town {i} spoke today.",
+                                    title=f"Speech {i}", outlet="Example Daily") for i in range(3)])
+    monkeypatch.setenv("ANNOTATOR_DB", str(path))
+    monkeypatch.setenv("ANNOTATOR_MODEL", str(tmp_path / "no-model.skops"))
+    at = start()
+    assert "Glory to Ukraine!" in shown(at).split("<mark")[1]
+    assert any("2 more" in md.value for md in at.markdown)
+    at.button(key=f"group-{FIRST}").click().run()
+    stored = labels(path)
+    assert len(stored) == 3 and set(stored["label"]) == {FIRST} and set(stored["text"]) == {"Glory to Ukraine!"}
+    with Store(path) as store:
+        assert set(store.history()["origin"]) == {"bulk"}
+    for _ in range(3):  # the queue goes on with the other sentences, never the labelled repeats
+        assert "Glory" not in shown(at).split("<mark")[1]
+        at.button(key=f"label-{SECOND}").click().run()
+    at.button(key="undo").click().run()  # the last single label
+    at.button(key="undo").click().run()
+    at.button(key="undo").click().run()
+    at.button(key="undo").click().run()  # the group, in one step
+    assert len(labels(path)) == 0 and "Glory to Ukraine!" in shown(at).split("<mark")[1]

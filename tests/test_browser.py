@@ -46,6 +46,8 @@ def server(tmp_path_factory):
     with Store(db) as store:
         store.add_articles([Article(id="hostile", text=TEXT, title="<img src=x onerror=alert(2)> Bridge",
                                     outlet="<b>Example</b> Daily")])
+        store.add_articles([Article(id=f"speech{i}", text="Glory to Ukraine!\n\nThe mayor spoke.", title=f"Speech {i}",
+                                    outlet="Example Daily") for i in range(2)])
     port = free_port()
     env = dict(os.environ, ANNOTATOR_DB=str(db), ANNOTATOR_MODEL=str(folder / "no-model.skops"))
     process = subprocess.Popen(
@@ -183,3 +185,20 @@ def test_hotkeys_work_after_any_control_was_used(server, page) -> None:
     with Store(db) as store:
         stored = store.current_labels(reviewer="kim")
     assert stored["label"].tolist() == [label.key for label in scheme.labels[:3]]
+
+
+def test_shift_and_a_label_key_labels_a_group_of_repeats(server, page) -> None:
+    url, db = server
+    scheme = load_scheme()
+    sign_in(page, url, "lee")
+    page.get_by_role("combobox").first.click()
+    page.get_by_role("option", name="Speech 0").click()
+    page.wait_for_function("() => document.querySelector('.ann-context mark')?.innerText === 'Glory to Ukraine!'")
+    settle(page)
+    page.keyboard.press(f"Shift+{scheme.labels[0].hotkey}")
+    changed(page, "Glory to Ukraine!")
+    with Store(db) as store:
+        stored = store.current_labels(reviewer="lee")
+        history = store.history()
+    assert stored["text"].tolist() == ["Glory to Ukraine!"] * 2 and set(stored["label"]) == {scheme.labels[0].key}
+    assert set(history[history["reviewer"] == "lee"]["origin"]) == {"bulk"}

@@ -60,6 +60,20 @@ def test_newer_schema_version_is_refused_with_a_clear_error(tmp_path):
         Store(path)
 
 
+def test_an_older_store_is_migrated_forward_and_keeps_its_labels(tmp_path):
+    path = tmp_path / "old.db"
+    with Store(path) as store:
+        store.add_articles([Article(id="a", text="Glory to Ukraine! The mayor spoke.")])
+        store.annotate(sentence_ids(store)[0], store.scheme.keys[0], "ann")
+    with sqlite3.connect(path) as db:  # as version 1 left it: no index for repeats
+        db.execute("DROP INDEX sentences_repeat")
+        db.execute("PRAGMA user_version = 1")
+    with Store(path) as store:
+        assert store.pragma("user_version") == SCHEMA_VERSION and len(store.current_labels()) == 1
+        indexes = {row[0] for row in store._db.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+        assert "sentences_repeat" in indexes
+
+
 def test_a_foreign_sqlite_file_is_refused(tmp_path):
     path = tmp_path / "other.db"
     with sqlite3.connect(path) as db:

@@ -29,7 +29,9 @@ _SCRIPT = """<script>
     }
     // Elsewhere Streamlit's own shortcuts answer; on a form control they stay silent, so press the button here.
     if (!el || !["INPUT", "SELECT"].includes(el.tagName)) return;
-    const target = window.__annotatorKeys[event.key];
+    // Shift+1 is "!" on one keyboard and something else on another: digits are named by the key's position.
+    const key = event.code.startsWith("Digit") ? event.code.slice(5) : event.key;
+    const target = window.__annotatorKeys[(event.shiftKey && key.length === 1 ? "shift+" : "") + key];
     const button = target && document.querySelector(`.st-key-${CSS.escape(target)} button`);
     if (!button || button.disabled) return;
     event.preventDefault();
@@ -42,5 +44,6 @@ _SCRIPT = """<script>
 
 
 def bind(bindings: dict[str, str]) -> None:
-    """Make each key (as the browser names it: "1", "u", "Enter") press the button with that Streamlit key."""
+    """Make each key (as the browser names it: "1", "u", "Enter", "shift+1") press the button with that Streamlit
+    key."""
     st.html(_SCRIPT % json.dumps(bindings).replace("</", "<\\/"), unsafe_allow_javascript=True)

@@ -47,8 +47,10 @@ def render() -> None:
 
 def hotkeys(scheme) -> dict[str, str]:
     """Each hotkey of the page and the button it presses (the buttons' Streamlit keys)."""
-    bound = {label.hotkey: f"label-{label.key}" for label in (*scheme.labels, scheme.skip)}
-    return {**bound, "u": "undo", "Enter": "accept"}
+    labels = (*scheme.labels, scheme.skip)
+    bound = {label.hotkey: f"label-{label.key}" for label in labels}
+    grouped = {f"shift+{label.hotkey}": f"group-{label.key}" for label in labels}
+    return {**bound, **grouped, "u": "undo", "Enter": "accept"}
 
 
 def _settings(store: Store, loaded: common.LoadedModel | None) -> queue.QueueSettings:
@@ -135,6 +137,9 @@ def _show(store: Store, reviewer: str, sentence_id: str, loaded: common.LoadedMo
             on_click=_label,
             args=(reviewer, sentence_id, label.key, suggestion),
         )
+    group = store.repeats(sentence_id, reviewer)
+    if group:
+        _group_buttons(reviewer, [sentence_id, *group], sentence["outlet_kind"] or "unknown")
     if loaded:
         upcoming = st.session_state.get("queue", [])[1:PREFETCH + 1]
         common.prefetch(store, loaded, [store.sentence(sid)["article_id"] for sid in upcoming])
@@ -145,6 +150,20 @@ def _show(store: Store, reviewer: str, sentence_id: str, loaded: common.LoadedMo
             shortcut="Enter",
             on_click=_label,
             args=(reviewer, sentence_id, suggestion.label, suggestion),
+        )
+
+
+def _group_buttons(reviewer: str, ids: list[str], kind: str) -> None:
+    """For a sentence repeated in other articles of its outlet kind: one button (Shift + the label's key) per label
+    that labels the whole group at once."""
+    scheme = common.scheme()
+    st.markdown(f"**Repeated:** the same text is in {len(ids) - 1} more {common.plain(kind)} sentences not yet "
+                f"labelled. Shift + a label's key labels all {len(ids)}; Undo takes them back together.")
+    columns = st.columns(len(scheme.labels) + 1)
+    for column, label in zip(columns, (*scheme.labels, scheme.skip)):
+        column.button(
+            f"All {len(ids)}: {label.name}", key=f"group-{label.key}", shortcut=f"shift+{label.hotkey}",
+            width="stretch", on_click=_label_group, args=(reviewer, ids, label.key),
         )
 
 
@@ -237,14 +256,26 @@ def _label(reviewer: str, sentence_id: str, label: str, suggestion: Suggestion |
         pending.pop(0)
 
 
+def _label_group(reviewer: str, sentence_ids: list[str], label: str) -> None:
+    """Label a group of repeats (one row per sentence, origin "bulk"), undoable as one step."""
+    common.store().annotate_many(sentence_ids, label, reviewer, origin="bulk")
+    st.session_state.setdefault("history", deque(maxlen=common.HISTORY)).append(tuple(sentence_ids))
+    done = set(sentence_ids)
+    st.session_state["queue"] = [sid for sid in st.session_state.get("queue", []) if sid not in done]
+
+
 def _undo(reviewer: str) -> None:
-    """Take back the latest of this session's labels and show that sentence again."""
+    """Take back the latest of this session's labels (a group's labels together) and show that sentence again."""
     history = st.session_state.get("history")
     if not history:
         return
-    sentence_id = history.pop()
-    common.store().undo(reviewer, sentence_id)
-    st.session_state.setdefault("queue", []).insert(0, sentence_id)
+    latest = history.pop()
+    if isinstance(latest, tuple):
+        common.store().undo_many(reviewer, list(latest))
+        latest = latest[0]
+    else:
+        common.store().undo(reviewer, latest)
+    st.session_state.setdefault("queue", []).insert(0, latest)
 
 
 def _undo_button(reviewer: str) -> None:

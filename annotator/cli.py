@@ -195,6 +195,42 @@ def adjudicate(
     typer.echo(f"{sentence}: {label} (adjudicated by {by})")
 
 
+reviewer_app = typer.Typer(
+    help="The team's reviewers: who signs in to the app, and with which role.\n\n"
+    "Example: annotator reviewer add maria --role adjudicator",
+    no_args_is_help=True,
+)
+app.add_typer(reviewer_app, name="reviewer")
+
+
+@reviewer_app.command("add")
+def reviewer_add(
+    name: Annotated[str, typer.Argument(metavar="NAME", help="The reviewer's name (labels are stored under it).")],
+    role: Annotated[str, typer.Option(help="annotator, or adjudicator (may also settle disputes).")] = "annotator",
+    db: DbOption = None,
+) -> None:
+    """Add a reviewer (or reset one's password) and print a new password, once. The first turns on team mode.
+
+    Example: annotator reviewer add maria --role adjudicator
+    """
+    from annotator import accounts
+
+    with clean_errors(), open_store(db) as store:
+        password = accounts.add(store, name, role)
+    typer.echo(f"{name.strip()} ({role}): password {password}")
+    typer.echo("Shown once, stored only as a hash: pass it on to the reviewer now.", err=True)
+
+
+@reviewer_app.command("list")
+def reviewer_list(db: DbOption = None) -> None:
+    """The team's reviewers and their roles (no list: local mode, where the app asks for any name).
+
+    Example: annotator reviewer list
+    """
+    with clean_errors(), open_store(db) as store:
+        echo_frame(store.reviewers())
+
+
 @app.command()
 def agreement(db: DbOption = None) -> None:
     """Agreement between reviewers on the sentences several of them labelled: Cohen's kappa per pair,
@@ -438,6 +474,10 @@ def app_(
 
     Example: annotator app --db labels/annotations.db --port 8501
     """
+    from annotator import accounts
+
+    with clean_errors(), open_store(db) as store:
+        accounts.check_address(store, address)
     # Absolute, so that a relative --db or --model means "from here" whatever folder Streamlit resolves from.
     env = dict(os.environ, ANNOTATOR_DB=str(Path(db or config.default_db()).resolve()))
     env["ANNOTATOR_MODEL"] = str(Path(model_path or config.default_model()).resolve())

@@ -26,9 +26,17 @@ from annotator import formats, segment, sources
 from annotator.records import Article, LabelRecord, article_id_for, sentence_id_for
 from annotator.scheme import Scheme, load_scheme
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 BATCH = 500  # articles or label records written per transaction
 
+# Team mode: the reviewers who sign in to the app (annotator/accounts.py). Version 3 added it.
+_REVIEWERS = """
+CREATE TABLE IF NOT EXISTS reviewers (
+    name TEXT PRIMARY KEY,
+    role TEXT NOT NULL CHECK (role IN ('annotator', 'adjudicator')),
+    password_hash TEXT NOT NULL,  -- scrypt, with its salt and parameters
+    created_at TEXT NOT NULL
+)"""
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (
     id TEXT PRIMARY KEY,
@@ -87,11 +95,12 @@ CREATE TABLE IF NOT EXISTS predictions (
     PRIMARY KEY (sentence_id, model_id)
 );
 CREATE INDEX IF NOT EXISTS predictions_model_margin ON predictions(model_id, margin);
-"""
+""" + _REVIEWERS
 
 # What opening a store of version N (the key) runs to bring it to N + 1, in the same transaction as the rest.
 _MIGRATIONS = {
     1: ["CREATE INDEX IF NOT EXISTS sentences_repeat ON sentences(lower(trim(text)))"],  # repeats (`Store.repeats`)
+    2: [_REVIEWERS],
 }
 # Sentences that repeat one another: the same text, ignoring case and surrounding spaces (the index above).
 REPEAT_KEY = "lower(trim(s.text))"
@@ -398,6 +407,32 @@ class Store:
             done = [_undo_latest(db, reviewer, sid, origin) for sid in sentence_ids]
         return [seq for seq in done if seq is not None]
 
+    # Reviewers of a team (see annotator/accounts.py); a store without any is in local mode
+
+    def put_reviewer(self, name: str, role: str, password_hash: str) -> None:
+        """Add a reviewer, or replace their role and password."""
+        with self._write() as db:
+            db.execute("INSERT OR REPLACE INTO reviewers VALUES (?, ?, ?, ?)", (name, role, password_hash, utc_now()))
+
+    def reviewer(self, name: str) -> dict[str, str] | None:
+        """A reviewer's name, role and password hash, or None."""
+        row = self._one("SELECT name, role, password_hash FROM reviewers WHERE name = ?", [name])
+        return dict(row) if row else None
+
+    def reviewers(self) -> pd.DataFrame:
+        """Every reviewer of the team: name, role, created_at (no hashes)."""
+        return self._frame("SELECT name, role, created_at FROM reviewers ORDER BY name")
+
+    def recent_labels(self, reviewer: str, limit: int) -> pd.DataFrame:
+        """The reviewer's `limit` latest labels still live, oldest first: seq, sentence_id, time, origin (to take
+        them back after a reload, the way the session that gave them could)."""
+        frame = self._frame(
+            """SELECT a.seq, a.sentence_id, a.time, a.origin FROM latest l JOIN annotations a ON a.seq = l.seq
+               WHERE l.reviewer = ? AND l.action = 'label' ORDER BY a.seq DESC LIMIT ?""",
+            [reviewer, limit],
+        )
+        return frame.iloc[::-1].reset_index(drop=True)
+
     def repeats(self, sentence_id: str, reviewer: str) -> list[str]:
         """The other sentences with the same text (ignoring case and surrounding spaces) in articles of the same
         outlet kind that the reviewer has not labelled yet, in article order."""
@@ -567,6 +602,12 @@ class Store:
     def labelled_ids(self, reviewer: str) -> set[str]:
         """The sentences the reviewer has a live label (or skip) on."""
         return set(self._column("SELECT sentence_id FROM latest WHERE action = 'label' AND reviewer = ?", [reviewer]))
+
+    def label_of(self, reviewer: str, sentence_id: str) -> str | None:
+        """The reviewer's live label (or skip) on the sentence, or None."""
+        row = self._one("""SELECT a.label FROM latest l JOIN annotations a ON a.seq = l.seq
+                           WHERE l.reviewer = ? AND l.action = 'label' AND l.sentence_id = ?""", [reviewer, sentence_id])
+        return row[0] if row else None
 
     def is_labelled(self, reviewer: str, sentence_id: str) -> bool:
         """Whether the reviewer has a live label (or skip) on the sentence."""

@@ -353,3 +353,59 @@ def test_repeats_are_shown_once_and_labelled_as_a_group_undone_together(tmp_path
     at.button(key="undo").click().run()
     at.button(key="undo").click().run()  # the group, in one step
     assert len(labels(path)) == 0 and "Glory to Ukraine!" in shown(at).split("<mark")[1]
+
+
+def test_a_reload_keeps_the_name_in_the_url_and_the_undo_history(db) -> None:
+    at = start("ann")
+    assert at.query_params["reviewer"] == "ann"
+    at.button(key=f"label-{FIRST}").click().run()
+    at.button(key=f"label-{SECOND}").click().run()
+    reloaded = AppTest.from_file(APP, default_timeout=30)  # a new session on the same URL
+    reloaded.query_params["reviewer"] = "ann"
+    reloaded.run()
+    assert not reloaded.exception and "ann" in reloaded.sidebar.markdown[0].value
+    assert reloaded.button(key="undo").label == "Undo (2)"
+    reloaded.button(key="undo").click().run()
+    assert labels(db)["label"].tolist() == [FIRST]
+
+
+def test_a_sentence_labelled_in_another_tab_is_not_relabelled_by_a_key_press(db) -> None:
+    first, second = start("ann"), start("ann")  # two tabs, one name, both showing the first sentence
+    first.button(key=f"label-{FIRST}").click().run()
+    second.button(key=f"label-{SECOND}").click().run()
+    assert labels(db)["label"].tolist() == [FIRST]
+    assert "already labelled that sentence as" in second.warning[0].value
+    second.button(key="change_label").click().run()  # the change, when meant, is explicit and recorded as such
+    assert labels(db)["label"].tolist() == [SECOND]
+    with Store(db) as store:
+        assert store.history()["origin"].tolist()[-1] == "change"
+
+
+def test_team_mode_signs_reviewers_in_and_only_adjudicators_settle_disputes(db) -> None:
+    from annotator import accounts
+
+    with Store(db) as store:
+        passwords = {name: accounts.add(store, name, role) for name, role in
+                     [("ann", "annotator"), ("bob", "annotator"), ("lead", "adjudicator")]}
+        sid = store.sentences()["sentence_id"].iloc[0]
+        store.annotate(sid, FIRST, "ann")
+        store.annotate(sid, SECOND, "bob")
+    at = AppTest.from_file(APP, default_timeout=30).run()
+    assert "Sign in" in at.info[0].value and not [b for b in at.button if (b.key or "").startswith("label-")]
+    assert not at.sidebar.text_input(key="sign_in_name").value  # no name field that takes any name
+    at.sidebar.text_input(key="sign_in_name").input("ann")
+    at.sidebar.text_input(key="sign_in_password").input("wrong").run()
+    at.sidebar.button[0].click().run()
+    assert "wrong password" in at.sidebar.error[0].value and "reviewer" not in at.session_state
+    at.sidebar.text_input(key="sign_in_name").input("ann")
+    at.sidebar.text_input(key="sign_in_password").input(passwords["ann"])
+    at.sidebar.button[0].click().run()
+    assert "ann" in at.sidebar.markdown[0].value and "(annotator)" in at.sidebar.markdown[0].value
+    at.switch_page("annotator/ui/agreement_page.py").run()
+    assert any("Only adjudicators" in info.value for info in at.info) and not at.get("form")
+    lead = AppTest.from_file(APP, default_timeout=30).run()
+    lead.sidebar.text_input(key="sign_in_name").input("lead")
+    lead.sidebar.text_input(key="sign_in_password").input(passwords["lead"])
+    lead.sidebar.button[0].click().run()
+    lead.switch_page("annotator/ui/agreement_page.py").run()
+    assert not lead.exception and lead.get("form")

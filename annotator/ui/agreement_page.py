@@ -62,6 +62,9 @@ def _disagreements(store, labels) -> None:
     name = common.reviewer()
     if name is None:
         return
+    if not common.may_adjudicate():
+        st.info("Only adjudicators settle disputes (`annotator reviewer add NAME --role adjudicator`).")
+        return
     with st.form("adjudicate"):
         st.selectbox("Sentence", found["sentence_id"], format_func=lambda sid: texts[sid][:120], key="adjudicate_sentence")
         st.radio("Final label", scheme.all_keys, format_func=lambda key: scheme.get(key).name, horizontal=True,

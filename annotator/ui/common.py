@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from annotator import config, queue
+from annotator import accounts, config, queue
 from annotator.scheme import Scheme, load_scheme
 from annotator.store import Store
 
@@ -142,14 +142,27 @@ def plain(text: str) -> str:
 
 
 def reviewer_input() -> None:
-    """Ask the reviewer's name once per session in the sidebar; once given, show it with a "Change" button.
+    """Who is labelling, in the sidebar. Team mode (the store has a reviewer list): sign in with name and password.
+    Local mode: any name, kept in the page's URL so that a reload keeps it.
 
     The field goes away once the name is set, so the labelling hotkeys never type into it.
     """
     if str(st.session_state.get("reviewer", "")).strip():
-        st.sidebar.markdown(f"Reviewer: **{plain(st.session_state['reviewer'])}**")
-        st.sidebar.button("Change reviewer", key="reviewer_change", on_click=_forget_reviewer)
+        role = st.session_state.get("role")
+        st.sidebar.markdown(f"Reviewer: **{plain(st.session_state['reviewer'])}**" + (f" ({role})" if role else ""))
+        st.sidebar.button("Sign out" if role else "Change reviewer", key="reviewer_change", on_click=_forget_reviewer)
         return
+    if accounts.team_mode(store()):
+        with st.sidebar.form("sign_in"):
+            st.text_input("Reviewer", key="sign_in_name")
+            st.text_input("Password", key="sign_in_password", type="password")
+            st.form_submit_button("Sign in", on_click=_sign_in)
+        if st.session_state.get("sign_in_failed"):
+            st.sidebar.error("Unknown name or wrong password.")
+        return
+    if name := str(st.query_params.get("reviewer", "")).strip():  # a reload, or a bookmarked link
+        st.session_state["reviewer"] = name
+        st.rerun()
     st.sidebar.text_input(
         "Reviewer", key="reviewer_field", placeholder="your name", help="Every label is stored under it.",
         on_change=_take_reviewer,
@@ -158,19 +171,37 @@ def reviewer_input() -> None:
 
 def _take_reviewer() -> None:
     st.session_state["reviewer"] = str(st.session_state.get("reviewer_field", "")).strip()
+    st.query_params["reviewer"] = st.session_state["reviewer"]
+
+
+def _sign_in() -> None:
+    name = str(st.session_state.get("sign_in_name", "")).strip()
+    role = accounts.verify(store(), name, str(st.session_state.get("sign_in_password", "")))
+    st.session_state["sign_in_password"] = ""
+    st.session_state["sign_in_failed"] = role is None
+    if role:
+        st.session_state["reviewer"], st.session_state["role"] = name, role
 
 
 def _forget_reviewer() -> None:
-    st.session_state["reviewer"] = ""
+    for key in ("reviewer", "role", "history", "queue", "queue_key"):
+        st.session_state.pop(key, None)
+    st.query_params.pop("reviewer", None)
 
 
 def reviewer() -> str | None:
     """The reviewer's name, or None (with a prompt) when it has not been given yet."""
     name = str(st.session_state.get("reviewer", "")).strip()
     if not name:
-        st.info("Enter your name under **Reviewer** in the sidebar to start.")
+        st.info("Sign in under **Reviewer** in the sidebar to start." if accounts.team_mode(store())
+                else "Enter your name under **Reviewer** in the sidebar to start.")
         return None
     return name
+
+
+def may_adjudicate() -> bool:
+    """Whether this reviewer may settle disputes: an adjudicator in team mode; anyone in local mode."""
+    return st.session_state.get("role") == "adjudicator" or not accounts.team_mode(store())
 
 
 @dataclass

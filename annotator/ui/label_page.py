@@ -32,6 +32,8 @@ def render() -> None:
         common.guidelines()
         return
     store = common.store()
+    _restore_history(store, name)
+    _elsewhere_notice(name)
     loaded = common.current_model()
     settings = _settings(store, loaded)
     sentence_id = _current(store, name, settings)
@@ -242,16 +244,54 @@ def _suggestion(store: Store, loaded: common.LoadedModel, sentence: dict) -> Sug
                       str(first.get("skip_reason", "") or ""))
 
 
+def _restore_history(store: Store, reviewer: str) -> None:
+    """After a reload (a new session), the reviewer's latest labels can be taken back as before: a group's labels
+    (bulk, given at one time) as one step."""
+    if "history" in st.session_state:
+        return
+    history = st.session_state["history"] = deque(maxlen=common.HISTORY)
+    recent = store.recent_labels(reviewer, 4 * common.HISTORY)
+    for (time, origin), rows in recent.groupby(["time", "origin"], sort=False):
+        ids = tuple(rows["sentence_id"])
+        history.append(ids if origin == "bulk" else ids[-1])
+
+
+def _elsewhere_notice(reviewer: str) -> None:
+    """A sentence this reviewer labelled meanwhile in another tab is not relabelled by a key press here; it is
+    said, with an explicit "change label" (recorded as such) for when the change is meant."""
+    found = st.session_state.get("elsewhere")
+    if not found:
+        return
+    sentence_id, before, wanted = found
+    scheme = common.scheme()
+    st.warning(f"You had already labelled that sentence as {scheme.get(before).name} (in another tab or session): "
+               "it was not changed.")
+    st.button(f"Change it to {scheme.get(wanted).name}", key="change_label", on_click=_change,
+              args=(reviewer, sentence_id, wanted))
+
+
+def _change(reviewer: str, sentence_id: str, label: str) -> None:
+    common.store().annotate(sentence_id, label, reviewer, origin="change")
+    st.session_state.pop("elsewhere", None)
+
+
 def _label(reviewer: str, sentence_id: str, label: str, suggestion: Suggestion | None) -> None:
-    """Store the label (committed before the next sentence is drawn) and remember it for undo."""
+    """Store the label (committed before the next sentence is drawn) and remember it for undo; a sentence labelled
+    meanwhile elsewhere is left as it is (see `_elsewhere_notice`)."""
+    pending = st.session_state.get("queue", [])
+    st.session_state.pop("elsewhere", None)
+    before = common.store().label_of(reviewer, sentence_id)
+    if before is not None:
+        st.session_state["elsewhere"] = (sentence_id, before, label)
+        if pending and pending[0] == sentence_id:
+            pending.pop(0)
+        return
     common.store().annotate(
         sentence_id, label, reviewer,
         suggestion=suggestion.label if suggestion else None,
         suggestion_confidence=suggestion.confidence if suggestion else None,
     )
-    history = st.session_state.setdefault("history", deque(maxlen=common.HISTORY))
-    history.append(sentence_id)
-    pending = st.session_state.get("queue", [])
+    st.session_state.setdefault("history", deque(maxlen=common.HISTORY)).append(sentence_id)
     if pending and pending[0] == sentence_id:
         pending.pop(0)
 

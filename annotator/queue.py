@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from annotator import boilerplate
-from annotator.store import Store
+from annotator.store import Filters, Store
 
 ORDER = "order"
 USEFUL = "useful"
@@ -36,6 +36,7 @@ class QueueSettings:
     random_share: float = 0.15
     overlap_share: float = 0.0
     seed: int = 0
+    filters: Filters = Filters()  # when set, the queue draws only from the sentences they let through
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
@@ -74,16 +75,21 @@ def next_batch(store: Store, reviewer: str, settings: QueueSettings, *, ranked: 
     ORDER: the unlabelled sentences in article order. USEFUL: the least sure predicted sentences (from `ranked`,
     the store's `predicted_ids` for the model, which callers may cache) plus a random share of all unlabelled ones. In both, an
     `overlap_share` of the batch comes from sentences another reviewer labelled. Random picks are seeded by the
-    settings, the reviewer and how much is done, so a run is repeatable.
+    settings, the reviewer and how much is done, so a run is repeatable. With `filters`, only the sentences they let
+    through, in article order or least sure first, with no random or overlap share.
     """
     size = settings.size
     done = store.progress(reviewer)[0]
     rng = random.Random(f"{settings.seed}:{reviewer}:{settings.mode}:{settings.article_id}:{done}")
     chosen: list[str] = []
-    if settings.overlap_share:
+    if settings.overlap_share and not settings.filters:
         pool = store.overlap_ids(reviewer, settings.article_id)
         chosen += rng.sample(pool, min(len(pool), round(size * settings.overlap_share)))
-    if settings.mode == ORDER:
+    if settings.filters:
+        model = settings.model_id if settings.mode == USEFUL else None
+        main = store.unlabelled(reviewer, article_id=settings.article_id, limit=size, model_id=model,
+                                filters=settings.filters)["sentence_id"].tolist()
+    elif settings.mode == ORDER:
         main = store.unlabelled(reviewer, article_id=settings.article_id, limit=size + len(chosen))["sentence_id"].tolist()
     else:
         labelled = store.labelled_ids(reviewer)

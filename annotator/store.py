@@ -114,6 +114,48 @@ _CONTEXT_COLUMNS = """
 """
 
 
+@dataclass(frozen=True)
+class Filters:
+    """Which sentences a queue draws from (all given conditions hold): outlets and outlet kinds, words in the text,
+    the model's suggestion and its confidence (needs a model's cached predictions), and another reviewer's label."""
+
+    outlets: tuple[str, ...] = ()
+    kinds: tuple[str, ...] = ()
+    text: str = ""  # a phrase the sentence contains, any case
+    model_id: str | None = None  # the model whose cached predictions the next two read
+    suggestion: str | None = None  # the model's label
+    confidence: tuple[float, float] = (0.0, 1.0)  # the model's confidence, inclusive
+    labelled_by: str | None = None  # a reviewer with a live label on the sentence ...
+    labelled_as: str | None = None  # ... and that label (either alone: anyone's label / any label)
+
+    def __bool__(self) -> bool:
+        return self != Filters(model_id=self.model_id)
+
+    def sql(self) -> tuple[str, list[Any]]:
+        """An SQL condition on sentences `s` joined to articles `ar`, and its parameters."""
+        where, params = ["1"], []
+        for column, values in (("ar.outlet", self.outlets), ("ar.outlet_kind", self.kinds)):
+            if values:
+                where.append(f"{column} IN ({','.join('?' * len(values))})")
+                params += list(values)
+        if self.text.strip():
+            escaped = self.text.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            where.append("lower(s.text) LIKE ? ESCAPE '\\'")
+            params.append(f"%{escaped}%")
+        if self.suggestion or self.confidence != (0.0, 1.0):
+            if not self.model_id:
+                raise StoreError("filtering by the model's suggestion or confidence needs a model")
+            where.append("""EXISTS (SELECT 1 FROM predictions fp WHERE fp.sentence_id = s.id AND fp.model_id = ?
+                            AND fp.confidence BETWEEN ? AND ?""" + (" AND fp.label = ?)" if self.suggestion else ")"))
+            params += [self.model_id, *self.confidence] + ([self.suggestion] if self.suggestion else [])
+        if self.labelled_by or self.labelled_as:
+            conditions, values = _filters(("fl.reviewer", self.labelled_by), ("fa.label", self.labelled_as))
+            where.append(f"""EXISTS (SELECT 1 FROM latest fl JOIN annotations fa ON fa.seq = fl.seq
+                             WHERE fl.action = 'label' AND fl.sentence_id = s.id AND {conditions})""")
+            params += values
+        return " AND ".join(where), params
+
+
 class StoreError(ValueError):
     """A store that cannot be used, or a request naming something the store does not hold."""
 
@@ -565,14 +607,18 @@ class Store:
         return result
 
     def unlabelled(
-        self, reviewer: str, *, article_id: str | None = None, limit: int | None = 50, model_id: str | None = None
+        self, reviewer: str, *, article_id: str | None = None, limit: int | None = 50, model_id: str | None = None,
+        filters: Filters | None = None,
     ) -> pd.DataFrame:
         """Sentences the reviewer has no current label (nor skip) for, in article order; `limit=None` for all.
 
         With `model_id`: only sentences that model has a stored prediction for, least sure (smallest margin) first,
-        with its `prediction`, `confidence` and `margin`.
+        with its `prediction`, `confidence` and `margin`. With `filters`: only the sentences they let through.
         """
         where, params = _filters(("s.article_id", article_id))
+        if filters:
+            chosen, values = filters.sql()
+            where, params = f"{where} AND {chosen}", [*params, *values]
         first = [] if model_id is None else [model_id]
         if model_id is None:
             source, columns, order = "articles ar JOIN sentences s ON s.article_id = ar.id", "", "ar.rowid, s.start"
@@ -602,6 +648,10 @@ class Store:
     def labelled_ids(self, reviewer: str) -> set[str]:
         """The sentences the reviewer has a live label (or skip) on."""
         return set(self._column("SELECT sentence_id FROM latest WHERE action = 'label' AND reviewer = ?", [reviewer]))
+
+    def labelling_reviewers(self) -> list[str]:
+        """Everyone with at least one live label, by name."""
+        return self._column("SELECT DISTINCT reviewer FROM latest WHERE action = 'label' ORDER BY reviewer")
 
     def label_of(self, reviewer: str, sentence_id: str) -> str | None:
         """The reviewer's live label (or skip) on the sentence, or None."""

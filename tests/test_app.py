@@ -409,3 +409,39 @@ def test_team_mode_signs_reviewers_in_and_only_adjudicators_settle_disputes(db) 
     lead.sidebar.button[0].click().run()
     lead.switch_page("annotator/ui/agreement_page.py").run()
     assert not lead.exception and lead.get("form")
+
+
+def test_the_model_page_offers_the_current_labels_as_the_export_file(db, tmp_path) -> None:
+    from typer.testing import CliRunner
+
+    from annotator.cli import app
+    from annotator.ui import model_page
+
+    with Store(db) as store:
+        for sid, key in zip(store.sentences()["sentence_id"], (FIRST, SECOND)):
+            store.annotate(sid, key, "ann")
+    at = start()
+    at.switch_page("annotator/ui/model_page.py").run()
+    assert not at.exception and at.get("download_button")
+    for fmt in ("jsonl", "csv"):
+        out = tmp_path / f"cli.{fmt}"
+        CliRunner().invoke(app, ["export", "--out", str(out), "--db", str(db)])
+        assert model_page.export_text(fmt, None) == out.read_text(encoding="utf-8")
+    assert model_page.export_text("jsonl", "nobody") == ""
+
+
+def test_the_queue_can_be_filtered_by_outlet_and_text(db) -> None:
+    with Store(db) as store:
+        store.add_articles([Article(id="rt1", text="The Kiev regime fell. Grain prices rose.", title="Grain",
+                                    outlet="RT")])
+    at = start()
+    assert "The ministry said" in shown(at)
+    at.multiselect(key="filter_outlets").select("RT").run()
+    assert "The Kiev regime fell." in shown(at).split("<mark")[1] and "Filter the queue (on)" in at.expander[0].label
+    at.text_input(key="filter_text").input("grain").run()
+    assert "Grain prices rose." in shown(at).split("<mark")[1]
+    at.button(key=f"label-{FIRST}").click().run()
+    assert "Nothing left" in at.success[0].value  # the filter's only sentence is done
+    at.multiselect(key="filter_outlets").unselect("RT")
+    at.text_input(key="filter_text").input("").run()
+    assert "The ministry said" in shown(at)

@@ -166,6 +166,7 @@ def test_hotkeys_work_after_any_control_was_used(server, page) -> None:
 
     page.get_by_role("combobox").first.click()  # the article picker
     page.get_by_role("option").nth(1).click()
+    page.get_by_text("kim, this article:").wait_for(timeout=15000)  # drawn by the run the choice started
     settle(page)
     assert page.evaluate("document.activeElement.tagName") == "INPUT"
     page.keyboard.press(scheme.labels[1].hotkey)

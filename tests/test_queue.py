@@ -135,3 +135,36 @@ def test_most_useful_never_draws_boilerplate_at_random(tmp_path) -> None:
         batch = queue.next_batch(store, "ann", settings, ranked=[])
         drawn = [texts[sid] for sid in batch]
         assert len(drawn) == 20 and all(text.startswith("Item") for text in drawn), drawn
+
+
+def test_a_filtered_queue_draws_only_what_the_filters_let_through(tmp_path) -> None:
+    from annotator.store import Filters, StoreError
+
+    articles = [Article(id="s1", title="A", outlet="RT", text="The Kiev regime fell. Officials said 5% rose."),
+                Article(id="i1", title="B", outlet="Reuters", text="The mayor spoke. Prices rose 5%."),
+                Article(id="o1", title="C", outlet="Kremlin", text="The president met the envoy.")]
+    with Store(tmp_path / "f.db") as store:
+        store.add_articles(articles)
+        texts = dict(store.sentences()[["sentence_id", "text"]].values)
+        ids = {text: sid for sid, text in texts.items()}
+
+        def drawn(mode=queue.ORDER, **given) -> list[str]:
+            model = given.get("model_id") if mode == queue.USEFUL else None
+            settings = queue.QueueSettings(mode=mode, model_id=model, filters=Filters(**given), overlap_share=0.5)
+            return [texts[sid] for sid in queue.next_batch(store, "ann", settings)]
+
+        assert drawn(outlets=("RT",)) == ["The Kiev regime fell.", "Officials said 5% rose."]
+        assert drawn(kinds=("official",)) == ["The president met the envoy."]
+        assert drawn(text="5%") == ["Officials said 5% rose.", "Prices rose 5%."]
+        assert drawn(text="_") == []  # LIKE wildcards are searched for as typed
+        store.annotate(ids["The mayor spoke."], FIRST, "bob")
+        assert drawn(labelled_by="bob") == ["The mayor spoke."]
+        assert drawn(labelled_as=SECOND) == []
+        store.save_predictions(predictions(store), "m1")
+        cached = store.predictions("m1")
+        unsure = cached[(cached["label"] == FIRST) & (cached["confidence"] <= 0.6)].sort_values("margin")
+        assert 0 < len(unsure) < len(cached)
+        least_sure = drawn(queue.USEFUL, model_id="m1", suggestion=FIRST, confidence=(0.0, 0.6))
+        assert least_sure == [texts[sid] for sid in unsure["sentence_id"]]
+        with pytest.raises(StoreError, match="needs a model"):
+            drawn(suggestion=FIRST)

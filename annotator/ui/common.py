@@ -79,6 +79,17 @@ def _article_titles(path: str, count: int) -> dict[str, str]:
             for aid, title, outlet, n in zip(frame["id"], frame["title"], frame["outlet"], frame["sentences"])}
 
 
+@st.cache_data(show_spinner=False, max_entries=8)
+def _outlets(path: str, count: int) -> dict[str, list[str]]:
+    frame = _store(path).articles()
+    return {"outlets": sorted(set(frame["outlet"]) - {""}), "kinds": sorted(set(frame["outlet_kind"]) - {""})}
+
+
+def outlets(store: Store) -> dict[str, list[str]]:
+    """The outlets and outlet kinds the store's articles come from (for filters); read again when articles are added."""
+    return _outlets(str(store.path), store.size()[0])
+
+
 def article_titles(store: Store) -> dict[str, str]:
     """Article id -> "title · outlet (sentences)", in the order added; read again when articles are added."""
     return _article_titles(str(store.path), store.size()[0])

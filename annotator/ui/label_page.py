@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import streamlit as st
 
 from annotator import boilerplate, queue, why
-from annotator.store import Store
+from annotator.store import Filters, Store
 from annotator.ui import common, keys
 
 MODE_NAMES = {queue.ORDER: "Article order", queue.USEFUL: "Most useful next"}
@@ -71,11 +71,50 @@ def _settings(store: Store, loaded: common.LoadedModel | None) -> queue.QueueSet
             "Article", [None, *titles], format_func=lambda aid: "All articles" if aid is None else titles[aid],
             key="queue_article",
         )
+    filters = _filters(store, loaded)
+    if filters.model_id and (filters.suggestion or filters.confidence != (0.0, 1.0)):
+        _fill_predictions(store)
     return queue.QueueSettings(
         mode=mode,
         article_id=article_id,
         model_id=loaded.id if loaded and mode == queue.USEFUL else None,
         overlap_share=float(st.session_state.get(common.OVERLAP_SHARE, 0.0)),
+        filters=filters,
+    )
+
+
+def _filters(store: Store, loaded: common.LoadedModel | None) -> Filters:
+    """Label from a filtered queue: outlet, outlet kind, words, the model's suggestion and confidence, another
+    reviewer's label. Typing in the text field types; Escape leaves it for the hotkeys."""
+    scheme = common.scheme()
+    names = {None: "any", **{key: scheme.get(key).name for key in scheme.all_keys}}
+    active = bool(_filters_set(loaded))
+    with st.expander("Filter the queue" + (" (on)" if active else ""), expanded=active):
+        found = common.outlets(store)
+        left, right = st.columns(2)
+        left.multiselect("Outlet", found["outlets"], key="filter_outlets")
+        right.multiselect("Outlet kind", found["kinds"], key="filter_kinds")
+        st.text_input("Text contains", key="filter_text", placeholder="a word or phrase; Escape returns to the keys")
+        if loaded:
+            left, right = st.columns(2)
+            left.selectbox("Model suggests", [None, *scheme.keys], format_func=names.get, key="filter_suggestion")
+            right.slider("Model confidence", 0.0, 1.0, (0.0, 1.0), 0.05, key="filter_confidence")
+        left, right = st.columns(2)
+        left.selectbox("Labelled by", [None, *store.labelling_reviewers()], key="filter_by",
+                       format_func=lambda name: "anyone" if name is None else name)
+        right.selectbox("as", [None, *scheme.all_keys], format_func=names.get, key="filter_as")
+    return _filters_set(loaded)
+
+
+def _filters_set(loaded: common.LoadedModel | None) -> Filters:
+    """The filters as the widgets hold them (before the widgets are drawn, too: their values are kept by key)."""
+    state = st.session_state
+    return Filters(
+        outlets=tuple(state.get("filter_outlets", ())), kinds=tuple(state.get("filter_kinds", ())),
+        text=str(state.get("filter_text", "")), model_id=loaded.id if loaded else None,
+        suggestion=state.get("filter_suggestion") if loaded else None,
+        confidence=tuple(state.get("filter_confidence", (0.0, 1.0))) if loaded else (0.0, 1.0),
+        labelled_by=state.get("filter_by"), labelled_as=state.get("filter_as"),
     )
 
 

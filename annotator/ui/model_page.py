@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import io
+
 import streamlit as st
 
+from annotator import formats
 from annotator.ui import common
 
 
@@ -24,6 +27,7 @@ def render() -> None:
                      color=[scheme.get(key).colour for key in columns])
     else:
         st.caption("No labels yet.")
+    _export(per_reviewer["reviewer"].tolist() if len(per_reviewer) else [])
     st.subheader("Current model")
     common.train_panel()
     loaded = common.current_model()
@@ -38,6 +42,25 @@ def render() -> None:
         if "sentence_ids" in data:  # thousands of ids: their count says enough here
             data["sentence_ids"] = f"{len(data['sentence_ids'])} sentence ids"
         st.json({**loaded.card, "training_data": data}, expanded=1)
+
+
+def _export(reviewers: list[str]) -> None:
+    """The current labels as a download: the same file as `annotator export`, for everyone or one reviewer."""
+    with st.expander("Export labels"):
+        left, right = st.columns(2)
+        fmt = left.radio("Format", ["jsonl", "csv"], horizontal=True, key="export_format")
+        who = right.selectbox("Reviewer", [None, *reviewers], key="export_reviewer",
+                              format_func=lambda name: "everyone" if name is None else name)
+        st.download_button(f"Download labels.{fmt}", data=lambda: export_text(fmt, who), file_name=f"labels.{fmt}",
+                           mime="text/csv" if fmt == "csv" else "application/x-ndjson", key="export_download",
+                           on_click="ignore")
+
+
+def export_text(fmt: str, reviewer: str | None) -> str:
+    """What `annotator export --format FMT [--reviewer R]` writes, as text."""
+    buffer = io.StringIO()
+    formats.write_labels(common.store().label_records(reviewer=reviewer), buffer, fmt)
+    return buffer.getvalue()
 
 
 def _metrics(metrics: dict, names: dict[str, str]) -> None:

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 COLUMNS = ("sentence_id", "reviewer", "label")
+CONTEXT = ("article_id", "start", "text", "title", "outlet", "outlet_kind")  # what `to_settle` keeps of a sentence
 
 
 def overlap(labels: pd.DataFrame) -> pd.DataFrame:
@@ -111,3 +112,38 @@ def disagreements(labels: pd.DataFrame) -> pd.DataFrame:
     out.insert(0, "labels", [sorted(set(row.dropna())) for _, row in differing.iterrows()])
     out.columns.name = None
     return out.reset_index()
+
+
+def to_settle(labels: pd.DataFrame, adjudicated: set[str]) -> pd.DataFrame:
+    """The disputes still open, in article order: one row per sentence with `votes` (reviewer -> label), the sorted
+    `pair` of labels seen (a tuple), and the context columns of `labels` (outlet, article_id, start, text, ...)."""
+    found = disagreements(labels[list(COLUMNS)])
+    found = found[~found["sentence_id"].isin(adjudicated)]
+    shown = [c for c in CONTEXT if c in labels.columns]
+    context = labels.drop_duplicates("sentence_id").set_index("sentence_id")[shown]
+    reviewers = [column for column in found.columns if column not in ("sentence_id", "labels")]
+    rows = []
+    for record in found.to_dict("records"):
+        votes = {name: record[name] for name in reviewers if isinstance(record[name], str)}
+        rows.append({"sentence_id": record["sentence_id"], "votes": votes, "pair": tuple(record["labels"]),
+                     **context.loc[record["sentence_id"]].to_dict()})
+    columns = ["sentence_id", "votes", "pair", *shown]
+    frame = pd.DataFrame(rows, columns=columns)
+    order = [c for c in ("article_id", "start") if c in frame.columns]
+    return frame.sort_values(order, kind="stable").reset_index(drop=True) if order else frame
+
+
+def per_reviewer(labels: pd.DataFrame) -> pd.DataFrame:
+    """Each reviewer's agreement with the others: sentences shared, share of pairwise comparisons that agree, and
+    open disputes involving them."""
+    wide = overlap(labels)
+    rows = []
+    for name in sorted(wide.columns):
+        mine = wide[wide[name].notna()]
+        others = mine.drop(columns=[name])
+        same = others.eq(mine[name], axis=0).sum().sum()
+        compared = others.notna().sum().sum()
+        disputed = int((mine.nunique(axis=1, dropna=True) > 1).sum())
+        rows.append({"reviewer": name, "shared": len(mine), "agreement": same / compared if compared else float("nan"),
+                     "disputes": disputed})
+    return pd.DataFrame(rows, columns=["reviewer", "shared", "agreement", "disputes"])

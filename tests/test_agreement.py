@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 from sklearn.metrics import cohen_kappa_score
 
+from annotator import agreement
 from annotator.agreement import (
     cohen_kappa,
     disagreements,
@@ -93,3 +94,18 @@ def test_per_label_agreement_and_disagreement_list() -> None:
 def test_missing_columns_are_named() -> None:
     with pytest.raises(ValueError, match="reviewer"):
         overlap(pd.DataFrame({"sentence_id": ["s"], "label": ["a"]}))
+
+
+def test_open_disputes_come_one_per_sentence_with_every_vote_and_settled_ones_drop_out() -> None:
+    labels = pd.DataFrame(
+        [("s1", "ann", "a"), ("s1", "bob", "b"), ("s2", "ann", "a"), ("s2", "bob", "a"), ("s3", "ann", "b"),
+         ("s3", "bob", "c"), ("s3", "cy", "b")],
+        columns=["sentence_id", "reviewer", "label"],
+    ).assign(article_id="art", start=lambda f: f["sentence_id"].str[1].astype(int), outlet="RT")
+    disputes = agreement.to_settle(labels, adjudicated=set())
+    assert disputes["sentence_id"].tolist() == ["s1", "s3"]
+    assert disputes["votes"].iloc[1] == {"ann": "b", "bob": "c", "cy": "b"} and disputes["pair"].iloc[1] == ("b", "c")
+    assert agreement.to_settle(labels, adjudicated={"s1"})["sentence_id"].tolist() == ["s3"]
+    figures = agreement.per_reviewer(labels[["sentence_id", "reviewer", "label"]]).set_index("reviewer")
+    assert figures.loc["ann", "shared"] == 3 and figures.loc["ann", "disputes"] == 2
+    assert figures.loc["ann", "agreement"] == 2 / 4  # s1: bob no; s2: bob yes; s3: bob no, cy yes

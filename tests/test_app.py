@@ -231,7 +231,7 @@ def test_model_page_without_a_model_offers_training(db) -> None:
     assert "Train now" in at.info[0].value
 
 
-def test_agreement_page_measures_and_adjudicates(db) -> None:
+def test_agreement_page_measures_and_lists_the_disputes_by_name(db) -> None:
     with Store(db) as store:
         ids = store.sentences()["sentence_id"].tolist()
         for sid, a, b in zip(ids, [FIRST, SECOND, THIRD, FIRST], [FIRST, SECOND, FIRST, SCHEME.skip.key]):
@@ -243,13 +243,10 @@ def test_agreement_page_measures_and_adjudicates(db) -> None:
     assert at.metric[1].value == "4"
     assert float(at.metric[0].value) < 1
     assert len(at.dataframe) == 3  # kappa per pair, per label, disagreements
-    assert at.dataframe[2].value["sentence_id"].tolist() == ids[2:]
-    at.selectbox(key="adjudicate_sentence").set_value(ids[2])
-    at.radio(key="adjudicate_label").set_value(THIRD)
-    at.button[0].click().run()
-    with Store(db) as store:
-        final = store.final_labels().set_index("sentence_id")
-    assert final.loc[ids[2], ["label", "decided_by", "reviewer"]].tolist() == [THIRD, "adjudication", "judge"]
+    disputes = at.dataframe[2].value
+    assert disputes["sentence_id"].tolist() == ids[2:]
+    assert disputes["votes"].iloc[0] == f"ann: {SCHEME.get(THIRD).name}, bob: {SCHEME.get(FIRST).name}"
+    assert "Settle the 2 open disputes" in at.get("page_link")[0].proto.label  # one by one, on the Review page
 
 
 def test_overlap_share_setting_reaches_the_label_queue(db) -> None:
@@ -401,14 +398,14 @@ def test_team_mode_signs_reviewers_in_and_only_adjudicators_settle_disputes(db) 
     at.sidebar.text_input(key="sign_in_password").input(passwords["ann"])
     at.sidebar.button[0].click().run()
     assert "ann" in at.sidebar.markdown[0].value and "(annotator)" in at.sidebar.markdown[0].value
-    at.switch_page("annotator/ui/agreement_page.py").run()
-    assert any("Only adjudicators" in info.value for info in at.info) and not at.get("form")
+    at.switch_page("annotator/ui/review_page.py").run()
+    assert any("Only adjudicators" in info.value for info in at.info) and not at.main.button
     lead = AppTest.from_file(APP, default_timeout=30).run()
     lead.sidebar.text_input(key="sign_in_name").input("lead")
     lead.sidebar.text_input(key="sign_in_password").input(passwords["lead"])
     lead.sidebar.button[0].click().run()
-    lead.switch_page("annotator/ui/agreement_page.py").run()
-    assert not lead.exception and lead.get("form")
+    lead.switch_page("annotator/ui/review_page.py").run()
+    assert not lead.exception and lead.button(key=f"review-{FIRST}")
 
 
 def test_the_model_page_offers_the_current_labels_as_the_export_file(db, tmp_path) -> None:
@@ -445,3 +442,33 @@ def test_the_queue_can_be_filtered_by_outlet_and_text(db) -> None:
     at.multiselect(key="filter_outlets").unselect("RT")
     at.text_input(key="filter_text").input("").run()
     assert "The ministry said" in shown(at)
+
+
+def test_the_review_page_steps_through_disputes_and_settles_them_by_key(db) -> None:
+    with Store(db) as store:
+        ids = store.sentences()["sentence_id"].tolist()
+        for sid, (ann, bob) in zip(ids, [(FIRST, SECOND), (FIRST, FIRST), (FIRST, THIRD), (SECOND, THIRD)]):
+            store.annotate(sid, ann, "ann")
+            store.annotate(sid, bob, "bob")
+    at = start("lead")
+    at.switch_page("annotator/ui/review_page.py").run()
+    assert not at.exception, at.exception
+    page = at.get("html")[0].proto.body
+    assert "The ministry said" in page.split("<mark")[1]  # the first dispute, in its context
+    assert "<b>ann</b>: <span" in page and SCHEME.get(SECOND).name in page.split('class="ann-votes"')[1]
+    assert "3 open disputes here, 3 in all" in at.get("progress")[0].proto.text
+    figures = at.dataframe[0].value.set_index("reviewer")
+    assert figures.loc["ann", "disputes"] == 3 and figures.loc["ann", "shared"] == 4
+    at.button(key=f"review-{FIRST}").click().run()  # settled with the label's own key
+    with Store(db) as store:
+        final = store.final_labels().set_index("sentence_id")
+    assert final.loc[ids[0], "label"] == FIRST and final.loc[ids[0], "reviewer"] == "lead"
+    marked = lambda: at.get("html")[0].proto.body.split("<mark")[1]  # noqa: E731
+    assert "Local traders" in marked()  # the next dispute (the second sentence is agreed)
+    at.button(key="review-later").click().run()
+    assert "tag &amp;" in marked()
+    at.selectbox(key="review_pair").select(tuple(sorted((FIRST, THIRD)))).run()  # a filter: one pair of labels
+    assert "1 open disputes here, 2 in all" in at.get("progress")[0].proto.text
+    assert "Nothing left to settle here" in at.success[0].value  # the one there was passed over
+    at.button(key="review_again").click().run()
+    assert "Local traders" in marked()

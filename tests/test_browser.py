@@ -48,6 +48,9 @@ def server(tmp_path_factory):
                                     outlet="<b>Example</b> Daily")])
         store.add_articles([Article(id=f"speech{i}", text="Glory to Ukraine!\n\nThe mayor spoke.", title=f"Speech {i}",
                                     outlet="Example Daily") for i in range(2)])
+        disputed = store.sentences("speech1")["sentence_id"].iloc[1]  # two reviewers disagree on it
+        store.annotate(disputed, load_scheme().keys[0], "x")
+        store.annotate(disputed, load_scheme().keys[1], "y")
     port = free_port()
     env = dict(os.environ, ANNOTATOR_DB=str(db), ANNOTATOR_MODEL=str(folder / "no-model.skops"))
     process = subprocess.Popen(
@@ -136,7 +139,7 @@ def test_label_by_hotkey_and_button_then_undo(server, page) -> None:
     page.wait_for_function("expected => document.querySelector('.ann-context mark')?.innerText === expected",
                            arg=shown[2])
     with Store(db) as store:
-        stored = store.current_labels()
+        stored = store.current_labels(reviewer="ann")
     assert stored[["text", "label", "reviewer"]].values.tolist() == [
         [shown[0], scheme.labels[0].key, "ann"],
         [shown[1], scheme.labels[1].key, "ann"],
@@ -203,3 +206,19 @@ def test_shift_and_a_label_key_labels_a_group_of_repeats(server, page) -> None:
         history = store.history()
     assert stored["text"].tolist() == ["Glory to Ukraine!"] * 2 and set(stored["label"]) == {scheme.labels[0].key}
     assert set(history[history["reviewer"] == "lee"]["origin"]) == {"bulk"}
+
+
+def test_an_adjudicator_settles_a_dispute_on_the_review_page_by_key(server, page) -> None:
+    url, db = server
+    scheme = load_scheme()
+    sign_in(page, url, "lead")
+    page.goto(f"{url}/review?reviewer=lead")
+    page.locator(".ann-votes").wait_for(timeout=15000)
+    settle(page)
+    assert marked(page) == "The mayor spoke."
+    page.keyboard.press(scheme.labels[2].hotkey)
+    page.get_by_text("No open disputes").wait_for(timeout=15000)
+    with Store(db) as store:
+        final = store.final_labels()
+    settled = final[final["decided_by"] == "adjudication"]
+    assert settled[["text", "label", "reviewer"]].values.tolist() == [["The mayor spoke.", scheme.labels[2].key, "lead"]]

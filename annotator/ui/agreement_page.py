@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import streamlit as st
 
@@ -45,38 +46,24 @@ def _overlap_setting() -> None:
 
 
 def _disagreements(store, labels) -> None:
+    """The disputes as a table (display names, each reviewer's label), settled one by one on the Review page."""
     scheme = common.scheme()
     st.subheader("Disagreements")
-    found = agreement.disagreements(labels[["sentence_id", "reviewer", "label"]])
-    if found.empty:
+    final = store.final_labels()
+    settled = final.loc[final["decided_by"] == "adjudication"].set_index("sentence_id")["label"]
+    disputes = agreement.to_settle(labels, set())
+    if disputes.empty:
         st.success("The reviewers agree on every shared sentence.")
         return
-    final = store.final_labels()
-    adjudicated = dict(zip(final.loc[final["decided_by"] == "adjudication", "sentence_id"],
-                           final.loc[final["decided_by"] == "adjudication", "label"]))
-    texts = dict(zip(labels["sentence_id"], labels["text"]))
-    found.insert(1, "text", [texts[sid] for sid in found["sentence_id"]])
-    found.insert(2, "final", [adjudicated.get(sid, "") for sid in found["sentence_id"]])
-    found["labels"] = [", ".join(values) for values in found["labels"]]
-    st.dataframe(found, hide_index=True)
-    name = common.reviewer()
-    if name is None:
-        return
-    if not common.may_adjudicate():
-        st.info("Only adjudicators settle disputes (`annotator reviewer add NAME --role adjudicator`).")
-        return
-    with st.form("adjudicate"):
-        st.selectbox("Sentence", found["sentence_id"], format_func=lambda sid: texts[sid][:120], key="adjudicate_sentence")
-        st.radio("Final label", scheme.all_keys, format_func=lambda key: scheme.get(key).name, horizontal=True,
-                 key="adjudicate_label")
-        st.form_submit_button(f"Set final label as {name}", on_click=_adjudicate, args=(name,))
-
-
-def _adjudicate(adjudicator: str) -> None:
-    """Record the adjudicator's final label before the page redraws, so the table shows it."""
-    label = st.session_state["adjudicate_label"]
-    common.store().adjudicate(st.session_state["adjudicate_sentence"], label, adjudicator)
-    st.toast(f"Final label set: {common.scheme().get(label).name} (by {common.plain(adjudicator)})")
+    names = {key: scheme.get(key).name for key in scheme.all_keys}
+    table = disputes[["sentence_id", "text"]].assign(
+        votes=[", ".join(f"{who}: {names[label]}" for who, label in sorted(votes.items())) for votes in disputes["votes"]],
+        final=[names.get(settled.get(sid), "") for sid in disputes["sentence_id"]],
+    )
+    st.dataframe(table, hide_index=True, column_config={"text": st.column_config.TextColumn(width="large")})
+    open_count = int((table["final"] == "").sum())
+    st.page_link(Path(__file__).resolve().parent / "review_page.py",
+                 label=f"Settle the {open_count} open disputes one by one on the Review page")
 
 
 if __name__ == "__main__":  # run as a page by st.navigation

@@ -21,6 +21,7 @@ def main() -> None:
             st.Page(PAGES / "import_page.py", title="Import", url_path="import"),
             st.Page(PAGES / "highlight_page.py", title="Highlight", url_path="highlight"),
             st.Page(PAGES / "model_page.py", title="Model", url_path="model"),
+            st.Page(PAGES / "review_page.py", title="Review", url_path="review"),
             st.Page(PAGES / "agreement_page.py", title="Agreement", url_path="agreement"),
         ]
     )

@@ -13,11 +13,12 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from annotator import accounts, config, queue
+from annotator import accounts, config, queue, why
 from annotator.scheme import Scheme, load_scheme
 from annotator.store import Store
 
 HISTORY = 10  # labels a reviewer can undo, newest last
+CONTEXT_CHARS = 1200  # a paragraph longer than this is cut to the sentences around the one shown
 SCORED_ARTICLES = 256  # scored articles kept in memory for the model's suggestions
 OVERLAP_SHARE = "overlap_share"  # session key: share of each queue batch drawn from other reviewers' sentences
 
@@ -275,3 +276,94 @@ def _train_progress(job: TrainingJob) -> None:
         st.progress(job.fraction, text=f"Training: {job.message}")
     else:
         st.rerun()
+
+
+# A sentence in its article, as the Label and Review pages show it
+
+
+def heading_html(sentence: dict) -> str:
+    """The article's title, outlet and outlet kind, escaped (titles and outlets come from untrusted input)."""
+    return (
+        f'<h3 class="ann-title" style="margin:0.5rem 0 0.25rem">{html.escape(sentence["title"] or "(untitled article)")}</h3>'
+        f'<p class="ann-outlet" style="color:#666;margin:0 0 0.5rem">Outlet: {html.escape(sentence["outlet"] or "(unknown)")}'
+        f' · kind: {html.escape(sentence["outlet_kind"] or "unknown")}</p>'
+    )
+
+
+def context_html(text: str, sentence: dict, terms: list[str] = ()) -> str:
+    """The sentence highlighted inside its paragraph, with the sentences before and after it, and the words behind
+    the suggestion (`terms`) marked in it; all text escaped."""
+    start, end = int(sentence["start"]), int(sentence["end"])
+    first = text.rfind("\n", 0, start) + 1
+    last = text.find("\n", end)
+    last = len(text) if last < 0 else last
+    prev_text, next_text = sentence.get("prev_text") or "", sentence.get("next_text") or ""
+    before = text.rfind(prev_text, 0, start) if prev_text else start
+    after = text.find(next_text, end) if next_text else -1
+    after = end if after < 0 else after + len(next_text)
+    first = min(first, before if before >= 0 else start)
+    last = max(last, after)
+    if last - first > CONTEXT_CHARS:
+        first, last = min(before if before >= 0 else start, start), max(after, end)
+    return (
+        '<div class="ann-context" style="white-space:pre-wrap;overflow-wrap:anywhere;line-height:1.6;'
+        'font-size:1.05rem;padding:0.75rem 1rem;border-left:3px solid #ccc;background:#fafafa">'
+        f"{html.escape(text[first:start])}"
+        '<mark style="background:#fff3a8;border-bottom:2px solid #555;padding:0.1em 0">'
+        f"{why.marked_html(text[start:end], list(terms))}</mark>{html.escape(text[end:last])}</div>"
+    )
+
+
+# The model's suggestion, as the Label and Review pages show it
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    label: str
+    confidence: float
+    cues: str
+    boilerplate: str = ""  # why the sentence is no claim ("dateline", ...): pre-marked as skip
+
+
+def button_css(scheme: Scheme, prefix: str, suggested: str | None) -> str:
+    """Each label button (Streamlit key PREFIX-KEY) edged in its scheme colour; the suggested one filled with it
+    (not Streamlit's red)."""
+    rules = [f".st-key-{prefix}-{label.key} button {{border-left: 6px solid {label.colour};}}"
+             for label in (*scheme.labels, scheme.skip)]
+    if suggested:
+        colour = scheme.get(suggested).colour
+        rules.append(f".st-key-{prefix}-{suggested} button {{background: {colour}33; border: 2px solid {colour}; "
+                     "border-left-width: 6px; font-weight: 600;}")
+    return "".join(rules)
+
+
+def suggestion_html(suggestion: Suggestion, sentence: str) -> str:
+    """The model's suggestion in its scheme colour, and why, in plain words quoting the sentence (all escaped)."""
+    label = scheme().get(suggestion.label)
+    style = f"background:{label.colour}33;border:2px solid {label.colour};border-radius:4px;padding:0 0.35em"
+    if suggestion.boilerplate:
+        return (
+            f'<p class="ann-suggestion" style="margin:0.5rem 0 0">Boilerplate ({html.escape(suggestion.boilerplate)}), '
+            f'not a claim: pre-marked <b class="ann-suggested" style="{style}">{html.escape(label.name)}</b>. '
+            "Enter accepts it.</p>"
+        )
+    reason = why.reason(sentence, why.terms_of(suggestion.cues))
+    return (
+        f'<p class="ann-suggestion" style="margin:0.5rem 0 0">Model suggests <b class="ann-suggested" style="{style}">'
+        f"{html.escape(label.name)}</b> ({suggestion.confidence:.0%})"
+        f"{': ' + html.escape(reason) if reason else ''}. Enter accepts it.</p>"
+    )
+
+
+def model_suggestion(store: Store, loaded: LoadedModel, sentence: dict) -> Suggestion | None:
+    """The model's label for a sentence (from its article, scored in the background and cached), or None."""
+    try:
+        scored = scored_article(store, loaded, sentence["article_id"])
+    except ValueError:  # an article the model cannot score gets no suggestion; labelling goes on
+        return None
+    row = scored[scored["sentence_id"] == sentence["sentence_id"]] if len(scored) else scored
+    if row.empty:
+        return None
+    first = row.iloc[0]
+    return Suggestion(str(first["label"]), float(first["confidence"]), str(first.get("cues", "") or ""),
+                      str(first.get("skip_reason", "") or ""))

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import html
 from collections import deque
-from dataclasses import dataclass
 
 import streamlit as st
 
@@ -14,15 +12,6 @@ from annotator.ui import common, keys
 
 MODE_NAMES = {queue.ORDER: "Article order", queue.USEFUL: "Most useful next"}
 PREFETCH = 2  # upcoming sentences whose articles are scored in the background
-CONTEXT_CHARS = 1200  # a paragraph longer than this is cut to the sentences around the one being labelled
-
-
-@dataclass(frozen=True)
-class Suggestion:
-    label: str
-    confidence: float
-    cues: str
-    boilerplate: str = ""  # why the sentence is no claim ("dateline", ...): pre-marked as skip
 
 
 def render() -> None:
@@ -158,14 +147,14 @@ def _show(store: Store, reviewer: str, sentence_id: str, loaded: common.LoadedMo
     scheme = common.scheme()
     sentence = store.sentence(sentence_id)
     text = store.article(sentence["article_id"]).text
-    suggestion = _suggestion(store, loaded, sentence) if loaded else None
+    suggestion = common.model_suggestion(store, loaded, sentence) if loaded else None
     if suggestion is None and (found := boilerplate.reason(sentence["text"])):  # with no model, still pre-marked
-        suggestion = Suggestion(scheme.skip.key, 1.0, "", found)
+        suggestion = common.Suggestion(scheme.skip.key, 1.0, "", found)
     terms = why.terms_of(suggestion.cues) if suggestion else []
     st.html(
-        f"<style>{why.CSS}{button_css(scheme, suggestion.label if suggestion else None)}</style>"
-        + heading_html(sentence) + context_html(text, sentence, terms)
-        + (suggestion_html(suggestion, sentence["text"]) if suggestion else "")
+        f"<style>{why.CSS}{common.button_css(scheme, 'label', suggestion.label if suggestion else None)}</style>"
+        + common.heading_html(sentence) + common.context_html(text, sentence, terms)
+        + (common.suggestion_html(suggestion, sentence["text"]) if suggestion else "")
     )
     columns = st.columns(len(scheme.labels) + 1)
     for column, label in zip(columns, (*scheme.labels, scheme.skip)):
@@ -208,81 +197,6 @@ def _group_buttons(reviewer: str, ids: list[str], kind: str) -> None:
         )
 
 
-def heading_html(sentence: dict) -> str:
-    """The article's title, outlet and outlet kind, escaped (titles and outlets come from untrusted input)."""
-    return (
-        f'<h3 class="ann-title" style="margin:0.5rem 0 0.25rem">{html.escape(sentence["title"] or "(untitled article)")}</h3>'
-        f'<p class="ann-outlet" style="color:#666;margin:0 0 0.5rem">Outlet: {html.escape(sentence["outlet"] or "(unknown)")}'
-        f' · kind: {html.escape(sentence["outlet_kind"] or "unknown")}</p>'
-    )
-
-
-def button_css(scheme, suggested: str | None) -> str:
-    """Each label button edged in its scheme colour; the suggested one filled with it (not Streamlit's red)."""
-    rules = [f".st-key-label-{label.key} button {{border-left: 6px solid {label.colour};}}"
-             for label in (*scheme.labels, scheme.skip)]
-    if suggested:
-        colour = scheme.get(suggested).colour
-        rules.append(f".st-key-label-{suggested} button {{background: {colour}33; border: 2px solid {colour}; "
-                     "border-left-width: 6px; font-weight: 600;}")
-    return "".join(rules)
-
-
-def suggestion_html(suggestion: Suggestion, sentence: str) -> str:
-    """The model's suggestion in its scheme colour, and why, in plain words quoting the sentence (all escaped)."""
-    label = common.scheme().get(suggestion.label)
-    style = f"background:{label.colour}33;border:2px solid {label.colour};border-radius:4px;padding:0 0.35em"
-    if suggestion.boilerplate:
-        return (
-            f'<p class="ann-suggestion" style="margin:0.5rem 0 0">Boilerplate ({html.escape(suggestion.boilerplate)}), '
-            f'not a claim: pre-marked <b class="ann-suggested" style="{style}">{html.escape(label.name)}</b>. '
-            "Enter accepts it.</p>"
-        )
-    reason = why.reason(sentence, why.terms_of(suggestion.cues))
-    return (
-        f'<p class="ann-suggestion" style="margin:0.5rem 0 0">Model suggests <b class="ann-suggested" style="{style}">'
-        f"{html.escape(label.name)}</b> ({suggestion.confidence:.0%})"
-        f"{': ' + html.escape(reason) if reason else ''}. Enter accepts it.</p>"
-    )
-
-
-def context_html(text: str, sentence: dict, terms: list[str] = ()) -> str:
-    """The sentence highlighted inside its paragraph, with the sentences before and after it, and the words behind
-    the suggestion (`terms`) marked in it; all text escaped."""
-    start, end = int(sentence["start"]), int(sentence["end"])
-    first = text.rfind("\n", 0, start) + 1
-    last = text.find("\n", end)
-    last = len(text) if last < 0 else last
-    prev_text, next_text = sentence.get("prev_text") or "", sentence.get("next_text") or ""
-    before = text.rfind(prev_text, 0, start) if prev_text else start
-    after = text.find(next_text, end) if next_text else -1
-    after = end if after < 0 else after + len(next_text)
-    first = min(first, before if before >= 0 else start)
-    last = max(last, after)
-    if last - first > CONTEXT_CHARS:
-        first, last = min(before if before >= 0 else start, start), max(after, end)
-    return (
-        '<div class="ann-context" style="white-space:pre-wrap;overflow-wrap:anywhere;line-height:1.6;'
-        'font-size:1.05rem;padding:0.75rem 1rem;border-left:3px solid #ccc;background:#fafafa">'
-        f"{html.escape(text[first:start])}"
-        '<mark style="background:#fff3a8;border-bottom:2px solid #555;padding:0.1em 0">'
-        f"{why.marked_html(text[start:end], list(terms))}</mark>{html.escape(text[end:last])}</div>"
-    )
-
-
-def _suggestion(store: Store, loaded: common.LoadedModel, sentence: dict) -> Suggestion | None:
-    try:
-        scored = common.scored_article(store, loaded, sentence["article_id"])
-    except ValueError:  # an article the model cannot score gets no suggestion; labelling goes on
-        return None
-    row = scored[scored["sentence_id"] == sentence["sentence_id"]] if len(scored) else scored
-    if row.empty:
-        return None
-    first = row.iloc[0]
-    return Suggestion(str(first["label"]), float(first["confidence"]), str(first.get("cues", "") or ""),
-                      str(first.get("skip_reason", "") or ""))
-
-
 def _restore_history(store: Store, reviewer: str) -> None:
     """After a reload (a new session), the reviewer's latest labels can be taken back as before: a group's labels
     (bulk, given at one time) as one step."""
@@ -314,7 +228,7 @@ def _change(reviewer: str, sentence_id: str, label: str) -> None:
     st.session_state.pop("elsewhere", None)
 
 
-def _label(reviewer: str, sentence_id: str, label: str, suggestion: Suggestion | None) -> None:
+def _label(reviewer: str, sentence_id: str, label: str, suggestion: common.Suggestion | None) -> None:
     """Store the label (committed before the next sentence is drawn) and remember it for undo; a sentence labelled
     meanwhile elsewhere is left as it is (see `_elsewhere_notice`)."""
     pending = st.session_state.get("queue", [])

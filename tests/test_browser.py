@@ -175,20 +175,26 @@ def test_hotkeys_work_after_any_control_was_used(server, page) -> None:
     page.keyboard.press(scheme.labels[1].hotkey)
     shown.append(changed(page, shown[-1]))
 
-    # In a text field keys type, and Escape leaves it (the page has none once signed in: add one, as a filter is).
-    page.evaluate("document.querySelector('[data-testid=stMain]').prepend(Object.assign("
-                  "document.createElement('input'), {type: 'text', id: 'typed'}))")
-    page.locator("#typed").focus()
+    page.get_by_text("Guidelines (codebook)").click()  # an expander
+    page.keyboard.press(scheme.labels[0].hotkey)
+    shown.append(changed(page, shown[-1]))
+
+    # The filter's search field: there keys type, and Escape leaves it for the hotkeys.
+    page.get_by_text("Filter the queue").click()
+    typed = page.get_by_role("textbox", name="Text contains")
+    typed.click()
     page.keyboard.press(scheme.labels[2].hotkey)
     page.wait_for_timeout(300)
-    assert marked(page) == shown[-1] and page.locator("#typed").input_value() == scheme.labels[2].hotkey
+    assert marked(page) == shown[-1] and typed.input_value() == scheme.labels[2].hotkey
+    page.keyboard.press("Backspace")
     page.keyboard.press("Escape")
-    assert page.evaluate("document.activeElement.id") != "typed"
+    assert page.evaluate("document.activeElement.getAttribute('aria-label')") != "Text contains"
     page.keyboard.press(scheme.labels[2].hotkey)
     changed(page, shown[-1])
     with Store(db) as store:
         stored = store.current_labels(reviewer="kim")
-    assert stored["label"].tolist() == [label.key for label in scheme.labels[:3]]
+    assert stored["label"].tolist() == [label.key for label in (scheme.labels[0], scheme.labels[1], scheme.labels[0],
+                                                               scheme.labels[2])]
 
 
 def test_shift_and_a_label_key_labels_a_group_of_repeats(server, page) -> None:

@@ -82,6 +82,18 @@ def test_a_writer_left_on_an_error_keeps_the_previous_file(tmp_path: Path):
         assert not outputs.temporary_path(path).exists()
 
 
+def lingering(processes: list) -> list:
+    """The processes still alive (not gone, not zombies)."""
+    found = []
+    for process in processes:
+        try:
+            if process.status() != psutil.STATUS_ZOMBIE:
+                found.append(process)
+        except psutil.NoSuchProcess:
+            pass
+    return found
+
+
 @pytest.mark.parametrize("engine, stop, code, group", [
     (["--jobs", "2"], signal.SIGINT, 130, False),
     (["--jobs", "2"], signal.SIGTERM, 143, False),
@@ -110,7 +122,9 @@ def test_stopping_scoring_leaves_no_complete_looking_output(tmp_path: Path, trai
     os.killpg(process.pid, stop) if group else process.send_signal(stop)
     _, stderr = process.communicate(timeout=60)
     assert process.returncode == code
-    assert not [w for w in workers if w.is_running() and w.status() != psutil.STATUS_ZOMBIE], "orphaned workers"
+    # A process that has closed its pipes may still be exiting on a loaded machine: orphans are what stays.
+    _, alive = psutil.wait_procs(workers, timeout=10)
+    assert not lingering(alive), "orphaned workers"
     assert "Interrupted" in stderr.decode() and "were not written" in stderr.decode()
     assert "Traceback" not in stderr.decode() and "ERROR" not in stderr.decode(), stderr.decode()
     assert not out.exists() and not temporary.exists()

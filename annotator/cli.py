@@ -195,6 +195,33 @@ def adjudicate(
     typer.echo(f"{sentence}: {label} (adjudicated by {by})")
 
 
+store_app = typer.Typer(
+    help="The label store as a whole.\n\nExample: annotator store backup backups/annotations-2026-11-30.db",
+    no_args_is_help=True,
+)
+app.add_typer(store_app, name="store")
+
+
+@store_app.command("backup")
+def store_backup(
+    out: Annotated[Path, typer.Argument(metavar="FILE", help="Where to write the copy (a new SQLite file).")],
+    db: DbOption = None,
+) -> None:
+    """Copy the whole store, consistently, while the app may go on writing (SQLite's online backup API).
+
+    Example: annotator store backup backups/annotations.db
+    """
+    from annotator import outputs
+
+    with clean_errors():
+        outputs.refuse_overwriting([out], store=db or config.default_db(), model=config.default_model())
+        with open_store(db) as store:
+            store.backup(out)
+        with open_store(out) as copy:
+            counts = copy.counts()
+    typer.echo(f"backed up to {out}: {counts}")
+
+
 reviewer_app = typer.Typer(
     help="The team's reviewers: who signs in to the app, and with which role.\n\n"
     "Example: annotator reviewer add maria --role adjudicator",

@@ -267,6 +267,20 @@ class Store:
     def close(self) -> None:
         self._db.close()
 
+    def backup(self, path: str | Path) -> Path:
+        """A consistent copy of the whole store at `path`, taken while others may go on writing (SQLite's online
+        backup API), written through a temporary file: a failed backup leaves the previous one as it was."""
+        from annotator import outputs
+
+        with outputs.atomic(path) as temporary:
+            target = sqlite3.connect(temporary)
+            try:
+                with self._lock:
+                    self._db.backup(target)
+            finally:
+                target.close()
+        return Path(path)
+
     def __enter__(self) -> Store:
         return self
 

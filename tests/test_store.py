@@ -342,3 +342,34 @@ def test_a_bad_record_leaves_nothing_behind(tmp_path):
         assert (counts.articles_new, counts.sentences_new, counts.annotations_new) == (1, 1, 1)
         assert len(counts.skipped) == 2 and "unknown label '?'" in counts.skipped[1]
         assert list(store.articles()["id"]) == ["new"]
+
+
+def test_a_backup_taken_while_another_process_writes_is_a_whole_store(tmp_path):
+    import subprocess
+    import sys
+
+    from typer.testing import CliRunner
+
+    from annotator.cli import app
+
+    path = tmp_path / "live.db"
+    with Store(path) as store:
+        store.add_articles([Article(id=f"a{i}", text=f"Sentence one of {i}. Sentence two of {i}.") for i in range(200)])
+        ids = sentence_ids(store)
+    writer = subprocess.Popen([sys.executable, "-c", f"""
+from annotator.store import Store
+with Store({str(path)!r}) as store:
+    for sid in {ids!r}:
+        store.annotate(sid, store.scheme.keys[0], "writer")
+"""])
+    try:
+        result = CliRunner().invoke(app, ["store", "backup", str(tmp_path / "copy.db"), "--db", str(path)])
+    finally:
+        writer.wait(timeout=120)
+    assert result.exit_code == 0 and "backed up to" in result.output, result.output
+    with Store(tmp_path / "copy.db") as copy:
+        labelled = copy.current_labels()
+        assert copy.counts()["sentences"] == 400 and len(labelled) <= 400
+        assert set(labelled["sentence_id"]) == set(ids[:len(labelled)])  # a prefix of the writes: consistent
+    refused = CliRunner().invoke(app, ["store", "backup", str(path), "--db", str(path)])
+    assert refused.exit_code == 1 and "refusing" in refused.output

@@ -13,7 +13,7 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 # Each lexicon: the kind of evidence its words are (a CSS class) and how to say it.
 LEXICONS = {
@@ -34,7 +34,6 @@ NEIGHBOURS = {"cue": "a reporting cue", "role": "an official", "nonofficial": "a
               "quote": "a quotation", "narrative": "narrative wording", "continuation": "a continued quote"}
 _WORD = re.compile(r"\w+")
 _TERM = re.compile(r'(?:[^,"]|"[^"]*")+')
-MAX_WORDS = 4  # the longest lexicon phrase matched, in words
 
 
 @dataclass(frozen=True)
@@ -81,18 +80,28 @@ def _parts(terms: list[str]) -> list[tuple[str, str | None]]:
     return list(dict.fromkeys(found))
 
 
-def _windows(text: str) -> list[tuple[int, int, str]]:
-    """Every run of 1 to MAX_WORDS words of `text`: (start, end, lower-case words joined by one space)."""
-    words = [(m.start(), m.end(), m.group().lower()) for m in _WORD.finditer(text)]
-    return [(words[i][0], words[j][1], " ".join(w for _, _, w in words[i:j + 1]))
-            for i in range(len(words)) for j in range(i, min(i + MAX_WORDS, len(words)))]
+@lru_cache(maxsize=256)
+def _starts(groups: tuple[frozenset[str], ...]) -> dict[str, int]:
+    """Each word that starts a phrase of the groups, and the longest such phrase in words."""
+    found: dict[str, int] = {}
+    for phrases in groups:
+        for phrase in phrases:
+            words = phrase.split()
+            if words:
+                found[words[0]] = max(found.get(words[0], 0), len(words))
+    return found
 
 
 def spans(text: str, terms: list[str]) -> list[Span]:
     """The words of `text` behind the terms, longest first where they overlap, in text order."""
+    return list(_spans(text, tuple(terms)))
+
+
+@lru_cache(maxsize=4096)
+def _spans(text: str, terms: tuple[str, ...]) -> tuple[Span, ...]:
     lexicons = _lexicons()
     wanted: dict[str, set[str] | None] = {}  # lexicon -> its phrases to find (None: any of the lexicon)
-    for topic, phrase in _parts(terms):
+    for topic, phrase in _parts(list(terms)):
         if topic == "near":  # a word near a cue: the speaker or source when a lexicon knows it
             topic = next((name for name in ("role", "nonofficial", "state_media", "independent")
                           if phrase in lexicons.get(name, ())), "")
@@ -103,14 +112,24 @@ def spans(text: str, terms: list[str]) -> list[Span]:
                 wanted.setdefault(topic, set()).add(phrase)
     if {"role", "nonofficial"} & set(wanted):
         wanted.setdefault("cue", None)  # a speaker is evidence through the verb that attributes to them
+    if not wanted:
+        return ()
+    sought = [(topic, lexicons.get(topic, frozenset()) if phrases is None else frozenset(phrases))
+              for topic, phrases in wanted.items()]
+    longest = _starts(tuple(known for _, known in sought))
+    words = [(m.start(), m.end(), m.group().lower()) for m in _WORD.finditer(text)]
     found: list[Span] = []
-    for start, end, words in sorted(_windows(text), key=lambda w: (w[0] - w[1], w[0])):
-        for topic, phrases in wanted.items():
-            known = lexicons.get(topic, frozenset()) if phrases is None else phrases
-            if words in known and not any(start < s.end and s.start < end for s in found):
-                found.append(Span(start, end, LEXICONS[topic][0], topic))
+    first = 0
+    while first < len(words):  # left to right, the longest phrase at each word: "foreign minister", not "minister"
+        for size in range(min(longest.get(words[first][2], 0), len(words) - first), 0, -1):
+            key = " ".join(word for _, _, word in words[first:first + size])
+            topic = next((topic for topic, known in sought if key in known), None)
+            if topic is not None:
+                found.append(Span(words[first][0], words[first + size - 1][1], LEXICONS[topic][0], topic))
+                first += size - 1
                 break
-    return sorted(found, key=lambda span: span.start)
+        first += 1
+    return tuple(sorted(found, key=lambda span: span.start))
 
 
 def reason(text: str, terms: list[str]) -> str:

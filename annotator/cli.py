@@ -476,7 +476,7 @@ def source(
 STREAMLIT_OPTIONS = {
     "server.headless": "true", "server.runOnSave": "false", "server.fileWatcherType": "none",
     "runner.magicEnabled": "false", "browser.gatherUsageStats": "false", "client.toolbarMode": "viewer",
-    "client.showErrorDetails": "type", "logger.level": "warning", "theme.base": "light",
+    "client.showErrorDetails": "type", "logger.level": "warning",
 }
 
 

@@ -12,7 +12,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-import pandas as pd
 
 from annotator import boilerplate
 from annotator.store import Filters, Store
@@ -138,23 +137,21 @@ def model_id(path: str | Path) -> str:
 def fill_predictions(
     store: Store, model_path: str | Path, *, on_progress: Callable[[float, str], None] | None = None
 ) -> int:
-    """Predict every sentence the model has not scored yet and cache the results in the store; return how many."""
+    """Predict every sentence the model has not scored yet and add the results to the store's cache, a chunk of
+    articles at a time (so a stopped or concurrent fill keeps what was done); return how many were predicted."""
     from annotator import model, score
 
     ident = model_id(model_path)
     todo = store.unpredicted_article_ids(ident)
-    if not todo:
-        return 0
-    digest = str(model.read_card(model_path)["model_sha256"])
-    frames = [store.predictions(ident)]
+    digest = str(model.read_card(model_path)["model_sha256"]) if todo else ""
+    columns = ["sentence_id", "label", *store.scheme.prob_columns()]  # label: boilerplate comes as skip
+    new = 0
     for first in range(0, len(todo), SCORE_ARTICLES):
         articles = [store.article(aid) for aid in todo[first : first + SCORE_ARTICLES]]
         scored, _ = score.score_chunk(model_path=str(model_path), digest=digest, cues=False, items=articles)
-        frames.append(scored)
+        if len(scored):
+            new += store.save_predictions(scored[columns], ident)
         if on_progress:
             done = first + len(articles)
             on_progress(done / len(todo), f"predicted the sentences of {done} of {len(todo)} articles")
-    new = sum(len(frame) for frame in frames[1:])
-    columns = ["sentence_id", "label", *store.scheme.prob_columns()]  # label: boilerplate comes as skip
-    store.save_predictions(pd.concat([frame[columns] for frame in frames if len(frame)], ignore_index=True), ident)
     return new

@@ -25,7 +25,7 @@ UNKNOWN_OUTLET = "(unknown outlet)"
 
 STYLE = """
 .ann-report { font: 15px/1.5 system-ui, -apple-system, "Segoe UI", sans-serif; color: #222; max-width: 60rem;
-  margin: 0 auto; padding: 1rem; }
+  margin: 0 auto; padding: 1rem;  background: #fff;}
 .ann-report h1, .ann-report h2, .ann-report h3 { line-height: 1.25; }
 .ann-meta { color: #666; font-size: 0.9em; }
 .ann-legend { display: flex; flex-wrap: wrap; gap: 0.5rem 1.25rem; margin: 0.5rem 0 1rem; padding: 0; list-style: none; }

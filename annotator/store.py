@@ -758,8 +758,10 @@ class Store:
 
     # Predictions
 
-    def save_predictions(self, frame: pd.DataFrame, model_id: str) -> int:
-        """Store a model's predictions (replacing that model's earlier ones); return how many were for known sentences.
+    def save_predictions(self, frame: pd.DataFrame, model_id: str, *, replace: bool = False) -> int:
+        """Add a model's predictions (a sentence predicted again is updated; with `replace`, the model's earlier
+        predictions are dropped first); return how many were for known sentences. Adding, not replacing, lets
+        several sessions fill one model's cache at once, article by article, without losing each other's rows.
 
         `frame` has `sentence_id` and `p_<label>` columns (see `Scheme.prob_columns`); `label`, `confidence` and
         `margin` are derived from them when absent. A row labelled skip (boilerplate, see `score.record_schema`)
@@ -778,7 +780,8 @@ class Store:
             for sid, lab, conf, marg, p in zip(frame["sentence_id"], label, confidence, margin, probs)
         ]
         with self._write() as db:
-            db.execute("DELETE FROM predictions WHERE model_id = ?", (model_id,))
+            if replace:
+                db.execute("DELETE FROM predictions WHERE model_id = ?", (model_id,))
             return db.executemany(
                 """INSERT OR REPLACE INTO predictions (sentence_id, model_id, label, confidence, margin, probabilities)
                    SELECT ?1, ?2, ?3, ?4, ?5, ?6 WHERE EXISTS (SELECT 1 FROM sentences WHERE id = ?1)""",

@@ -228,3 +228,18 @@ def test_an_adjudicator_settles_a_dispute_on_the_review_page_by_key(server, page
         final = store.final_labels()
     settled = final[final["decided_by"] == "adjudication"]
     assert settled[["text", "label", "reviewer"]].values.tolist() == [["The mayor spoke.", scheme.labels[2].key, "lead"]]
+
+
+def test_enter_after_a_mouse_click_is_not_a_second_click(server, page) -> None:
+    url, db = server
+    scheme = load_scheme()
+    sign_in(page, url, "mo")
+    first = marked(page)
+    page.get_by_role("button", name=scheme.labels[1].name).click()
+    second = changed(page, first)
+    page.keyboard.press("Enter")  # no model, so no suggestion to accept: Enter does nothing
+    page.wait_for_timeout(500)
+    settle(page)
+    assert marked(page) == second
+    with Store(db) as store:
+        assert store.current_labels(reviewer="mo")["label"].tolist() == [scheme.labels[1].key]

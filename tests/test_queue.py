@@ -124,6 +124,28 @@ def test_fill_predictions_scores_each_sentence_once(store: Store, model_path: st
     assert batch == least
 
 
+def test_concurrent_fills_predict_every_sentence_exactly_once(tmp_path, model_path: str) -> None:
+    """Three sessions (separate connections) filling one model's cache at once lose none of each other's rows."""
+    import threading
+
+    path = tmp_path / "shared.db"
+    with Store(path) as store:
+        store.add_articles(synthetic_articles(3 * queue.SCORE_ARTICLES, sentences=3))
+        everything = sorted(store.sentences()["sentence_id"])
+
+    def fill() -> None:
+        with Store(path) as own:
+            queue.fill_predictions(own, model_path)
+
+    threads = [threading.Thread(target=fill) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    with Store(path) as store:
+        assert sorted(store.predictions(queue.model_id(model_path))["sentence_id"]) == everything
+
+
 def test_most_useful_never_draws_boilerplate_at_random(tmp_path) -> None:
     articles = [Article(id=f"b{a}", title="Story", outlet="Example Daily",
                         text=f"Advertisement\n\nItem {a} happened in town {a}.\n\nReporting by Tom Balmforth; Editing by Alex Richardson")

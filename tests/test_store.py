@@ -220,7 +220,7 @@ def test_predictions_save_and_load_with_derived_margin(store):
     store.annotate(ids[0], SKIP, "ann")
     assert store.unlabelled("ann", model_id="m1")["sentence_id"].tolist() == [ids[1]]
     assert store.unlabelled("bob", model_id="m1")["margin"].tolist() == pytest.approx([0.2, 0.5])
-    assert store.save_predictions(frame.iloc[:1], "m1") == 1
+    assert store.save_predictions(frame.iloc[:1], "m1", replace=True) == 1
     assert len(store.predictions("m1")) == 1 and store.predictions("other").empty
 
 

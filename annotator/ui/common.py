@@ -139,8 +139,8 @@ def codebook() -> str:
 
 
 def guidelines() -> None:
-    """The codebook one click away."""
-    with st.expander("Guidelines (codebook)"):
+    """The codebook one click away, in the sidebar: beside the sentence, never pushing the buttons down."""
+    with st.sidebar.expander("Guidelines (codebook)"):
         st.markdown(codebook())
 
 
@@ -250,6 +250,12 @@ class TrainingJob:
 
 
 @st.cache_resource(show_spinner=False)
+def prediction_lock(db: str, model_id: str) -> threading.Lock:
+    """One lock per store and model, shared by every session: one session fills the prediction cache at a time."""
+    return threading.Lock()
+
+
+@st.cache_resource(show_spinner=False)
 def training_job(db: str, out: str) -> TrainingJob:
     """One job per store and model file, shared by every session, so two reviewers cannot train at once."""
     return TrainingJob()
@@ -285,7 +291,7 @@ def heading_html(sentence: dict) -> str:
     """The article's title, outlet and outlet kind, escaped (titles and outlets come from untrusted input)."""
     return (
         f'<h3 class="ann-title" style="margin:0.5rem 0 0.25rem">{html.escape(sentence["title"] or "(untitled article)")}</h3>'
-        f'<p class="ann-outlet" style="color:#666;margin:0 0 0.5rem">Outlet: {html.escape(sentence["outlet"] or "(unknown)")}'
+        f'<p class="ann-outlet" style="opacity:0.75;margin:0 0 0.5rem">Outlet: {html.escape(sentence["outlet"] or "(unknown)")}'
         f' · kind: {html.escape(sentence["outlet_kind"] or "unknown")}</p>'
     )
 
@@ -307,9 +313,10 @@ def context_html(text: str, sentence: dict, terms: list[str] = ()) -> str:
         first, last = min(before if before >= 0 else start, start), max(after, end)
     return (
         '<div class="ann-context" style="white-space:pre-wrap;overflow-wrap:anywhere;line-height:1.6;'
-        'font-size:1.05rem;padding:0.75rem 1rem;border-left:3px solid #ccc;background:#fafafa">'
+        'font-size:1.05rem;padding:0.75rem 1rem;border-left:3px solid #ccc;background:#fafafa;color:#222">'
         f"{html.escape(text[first:start])}"
-        '<mark style="background:#fff3a8;border-bottom:2px solid #555;padding:0.1em 0">'
+        '<mark role="mark" aria-label="the sentence to label" style="background:#fff3a8;color:#111;'
+        'border-bottom:2px solid #555;padding:0.1em 0">'
         f"{why.marked_html(text[start:end], list(terms))}</mark>{html.escape(text[end:last])}</div>"
     )
 

@@ -20,9 +20,18 @@ _SCRIPT = """<script>
   const typing = (el) => !!el && (el.isContentEditable || el.tagName === "TEXTAREA" ||
     (el.tagName === "INPUT" && !CONTROLS.includes(el.type) &&
      !(el.getAttribute("role") === "combobox" && el.getAttribute("aria-expanded") !== "true")));
+  // A clicked button gives the focus back, so that Enter next means "accept", not "that button again".
+  document.addEventListener("click", (event) => {
+    const button = event.target.closest && event.target.closest("button");
+    if (button && event.detail > 0) setTimeout(() => button.blur(), 0);  // a mouse click, not a key
+  }, true);
   document.addEventListener("keydown", (event) => {
     const el = document.activeElement;
     if (event.ctrlKey || event.metaKey || event.altKey || event.isComposing) return;
+    if (el && el.tagName === "BUTTON" && (event.key === "Enter" || event.key === " ")) {
+      event.stopImmediatePropagation();  // a focused button takes Enter itself; no shortcut as well
+      return;
+    }
     if (typing(el)) {
       if (event.key === "Escape") el.blur();
       return;

@@ -27,7 +27,9 @@ def render() -> None:
     settings = _settings(store, loaded)
     sentence_id = _current(store, name, settings)
     _progress(store, name, settings)
-    if sentence_id is None:
+    if not store.size()[1]:
+        st.info("No articles yet: import some on the **Import** page (or with `annotator import`).")
+    elif sentence_id is None:
         st.success("Nothing left to label here: pick another article or queue.")
     else:
         _show(store, name, sentence_id, loaded)
@@ -130,9 +132,16 @@ def _fill_predictions(store: Store) -> None:
     loaded = common.current_model()
     if loaded is None or store.predicted_count(loaded.id) == store.size()[1]:
         return
-    bar = st.progress(0.0, text="Predicting the unlabelled sentences once for this model ...")
-    queue.fill_predictions(store, loaded.path, on_progress=lambda fraction, message: bar.progress(fraction, text=message))
-    bar.empty()
+    lock = common.prediction_lock(str(store.path), loaded.id)
+    if lock.locked():
+        st.info("Another reviewer's session is predicting the sentences for this model; waiting for it ...")
+    with lock:  # one fill per model for every session of this server; the others find it done
+        if store.predicted_count(loaded.id) == store.size()[1]:
+            return
+        bar = st.progress(0.0, text="Predicting the unlabelled sentences once for this model ...")
+        queue.fill_predictions(store, loaded.path,
+                               on_progress=lambda fraction, message: bar.progress(fraction, text=message))
+        bar.empty()
 
 
 def _progress(store: Store, reviewer: str, settings: queue.QueueSettings) -> None:

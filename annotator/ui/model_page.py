@@ -75,7 +75,10 @@ def _metrics(metrics: dict, names: dict[str, str]) -> None:
     st.caption(f"Grouped by article, {found.folds} folds, {found.n} sentences.")
     for column, (key, value) in zip(st.columns(len(headline)), headline.items()):
         column.metric(key.replace("_", " "), f"{value:.3f}")
-    st.dataframe(found.per_class.rename(index=names))
+    per_class = found.per_class.rename(index=names)
+    st.dataframe(per_class, column_config={  # scores with three decimals, counts as whole numbers: no "0.000000"
+        column: st.column_config.NumberColumn(format="%.3f" if per_class[column].dtype.kind == "f" else "%d")
+        for column in per_class.columns})
     matrix = found.confusion.rename(index=names, columns=names)
     st.markdown("**Confusion matrix** (rows: true label; bars split by predicted label)")
     long = matrix.rename_axis(index="true", columns="predicted").stack().rename("sentences").reset_index()

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from itertools import combinations
 
+import krippendorff
 import numpy as np
 import pandas as pd
+from sklearn.metrics import cohen_kappa_score
 
 COLUMNS = ("sentence_id", "reviewer", "label")
 CONTEXT = ("article_id", "start", "text", "title", "outlet", "outlet_kind")  # what `to_settle` keeps of a sentence
@@ -27,18 +29,14 @@ def overlap(labels: pd.DataFrame) -> pd.DataFrame:
 
 
 def cohen_kappa(a: pd.Series | list[str], b: pd.Series | list[str]) -> float:
-    """Cohen's kappa of two reviewers' labels for the same items; NaN when chance agreement is certain."""
-    a, b = pd.Series(list(a)), pd.Series(list(b))
+    """Cohen's kappa of two reviewers' labels for the same items (scikit-learn's); NaN when chance agreement is
+    certain (both used one and the same label throughout) or there are no items."""
+    a, b = list(a), list(b)
     if len(a) != len(b):
         raise ValueError(f"cohen_kappa needs equal lengths, got {len(a)} and {len(b)}")
-    if a.empty:
+    if not a or len(set(a) | set(b)) < 2:
         return float("nan")
-    observed = float((a.values == b.values).mean())
-    pa, pb = a.value_counts(normalize=True), b.value_counts(normalize=True)
-    expected = float(pa.mul(pb, fill_value=0).sum())
-    if expected == 1.0:
-        return float("nan")
-    return (observed - expected) / (1.0 - expected)
+    return float(cohen_kappa_score(a, b))
 
 
 def pairwise_kappa(labels: pd.DataFrame) -> pd.DataFrame:
@@ -76,17 +74,14 @@ def coincidences(labels: pd.DataFrame) -> pd.DataFrame:
 
 
 def krippendorff_alpha(labels: pd.DataFrame) -> float:
-    """Krippendorff's alpha for nominal data, any number of reviewers, missing labels allowed; NaN if undefined."""
-    matrix = coincidences(labels)
-    if matrix.empty:
+    """Krippendorff's alpha for nominal data (the `krippendorff` package), any number of reviewers, missing labels
+    allowed; NaN if undefined (fewer than two labels in use, or no sentence with two reviewers)."""
+    wide = overlap(labels)
+    categories = sorted(set(wide.stack().dropna())) if not wide.empty else []
+    if len(categories) < 2:
         return float("nan")
-    totals = matrix.sum(axis=1).to_numpy()
-    n = totals.sum()
-    agree = np.trace(matrix.to_numpy())
-    expected_disagreement = n * n - (totals**2).sum()
-    if expected_disagreement == 0:
-        return float("nan")
-    return float(1.0 - (n - 1.0) * (n - agree) / expected_disagreement)
+    codes = wide.apply(lambda column: column.map({label: i for i, label in enumerate(categories)}))
+    return float(krippendorff.alpha(reliability_data=codes.to_numpy(dtype=float).T, level_of_measurement="nominal"))
 
 
 def per_label_agreement(labels: pd.DataFrame) -> pd.DataFrame:

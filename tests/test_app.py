@@ -472,3 +472,19 @@ def test_the_review_page_steps_through_disputes_and_settles_them_by_key(db) -> N
     assert "Nothing left to settle here" in at.success[0].value  # the one there was passed over
     at.button(key="review_again").click().run()
     assert "Local traders" in marked()
+
+
+def test_the_team_page_shows_pace_agreement_and_when_the_store_will_be_done(db) -> None:
+    at = start("ann")
+    for _ in range(3):
+        at.button(key=f"label-{FIRST}").click().run()
+    assert "/hour, the rest in about" in at.get("progress")[-1].proto.text  # this session's pace on the Label page
+    with Store(db) as store:
+        store.annotate(store.sentences()["sentence_id"].iloc[0], SECOND, "bob")
+    at.switch_page("annotator/ui/team_page.py").run()
+    assert not at.exception, at.exception
+    assert at.metric[0].value == "1"  # of 4 sentences, 3 labelled
+    table = at.dataframe[0].value.set_index("reviewer")
+    assert table.loc["ann", "total"] == 3 and table.loc["bob", "total"] == 1
+    assert table.loc["ann", "agreement"] == 0.0  # the one shared sentence: ann and bob differ
+    assert len(at.get("vega_lite_chart")) == 2  # labels per day, labels per hour

@@ -23,6 +23,7 @@ def main() -> None:
             st.Page(PAGES / "model_page.py", title="Model", url_path="model"),
             st.Page(PAGES / "review_page.py", title="Review", url_path="review"),
             st.Page(PAGES / "agreement_page.py", title="Agreement", url_path="agreement"),
+            st.Page(PAGES / "team_page.py", title="Team", url_path="team"),
         ]
     )
     common.reviewer_input()

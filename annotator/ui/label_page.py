@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import time
 from collections import deque
 
 import streamlit as st
 
-from annotator import boilerplate, queue, why
+from annotator import boilerplate, progress, queue, why
 from annotator.store import Filters, Store
 from annotator.ui import common, keys
 
@@ -145,11 +146,24 @@ def _fill_predictions(store: Store) -> None:
 
 
 def _progress(store: Store, reviewer: str, settings: queue.QueueSettings) -> None:
-    """The reviewer's progress in the chosen article (if one is chosen) and over all articles."""
+    """The reviewer's progress in the chosen article (if one is chosen) and over all articles, with this session's
+    pace and when the rest would be done at it."""
     scopes = [("this article", settings.article_id)] if settings.article_id else []
+    clock = st.session_state.get("label_clock", [])
     for scope, article_id in [*scopes, ("all articles", None)]:
         done, total = store.progress(reviewer, article_id)
-        st.progress(done / total if total else 0.0, text=f"{reviewer}, {scope}: {done} of {total} sentences labelled")
+        text = f"{reviewer}, {scope}: {done} of {total} sentences labelled"
+        if len(clock) >= 3 and clock[-1] > clock[0]:
+            pace = (len(clock) - 1) / (clock[-1] - clock[0]) * 3600
+            text += f" · {pace:.0f}/hour, the rest in {progress.describe_eta(progress.eta_hours(total - done, pace))}"
+        st.progress(done / total if total else 0.0, text=text)
+
+
+def _clock(count: int = 1) -> None:
+    """Note when labels were given in this session (the last 50), for the pace."""
+    clock = st.session_state.setdefault("label_clock", [])
+    clock.extend([time.time()] * count)
+    del clock[:-50]
 
 
 def _show(store: Store, reviewer: str, sentence_id: str, loaded: common.LoadedModel | None) -> None:
@@ -213,7 +227,7 @@ def _restore_history(store: Store, reviewer: str) -> None:
         return
     history = st.session_state["history"] = deque(maxlen=common.HISTORY)
     recent = store.recent_labels(reviewer, 4 * common.HISTORY)
-    for (time, origin), rows in recent.groupby(["time", "origin"], sort=False):
+    for (_, origin), rows in recent.groupby(["time", "origin"], sort=False):
         ids = tuple(rows["sentence_id"])
         history.append(ids if origin == "bulk" else ids[-1])
 
@@ -254,6 +268,7 @@ def _label(reviewer: str, sentence_id: str, label: str, suggestion: common.Sugge
         suggestion_confidence=suggestion.confidence if suggestion else None,
     )
     st.session_state.setdefault("history", deque(maxlen=common.HISTORY)).append(sentence_id)
+    _clock()
     if pending and pending[0] == sentence_id:
         pending.pop(0)
 
@@ -261,6 +276,7 @@ def _label(reviewer: str, sentence_id: str, label: str, suggestion: common.Sugge
 def _label_group(reviewer: str, sentence_ids: list[str], label: str) -> None:
     """Label a group of repeats (one row per sentence, origin "bulk"), undoable as one step."""
     common.store().annotate_many(sentence_ids, label, reviewer, origin="bulk")
+    _clock(len(sentence_ids))
     st.session_state.setdefault("history", deque(maxlen=common.HISTORY)).append(tuple(sentence_ids))
     done = set(sentence_ids)
     st.session_state["queue"] = [sid for sid in st.session_state.get("queue", []) if sid not in done]

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -38,21 +39,11 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    """`streamlit run app.py` on a free local port over a temp store with one article; yields (url, db)."""
-    folder = tmp_path_factory.mktemp("browser")
-    db = folder / "annotations.db"
-    with Store(db) as store:
-        store.add_articles([Article(id="hostile", text=TEXT, title="<img src=x onerror=alert(2)> Bridge",
-                                    outlet="<b>Example</b> Daily")])
-        store.add_articles([Article(id=f"speech{i}", text="Glory to Ukraine!\n\nThe mayor spoke.", title=f"Speech {i}",
-                                    outlet="Example Daily") for i in range(2)])
-        disputed = store.sentences("speech1")["sentence_id"].iloc[1]  # two reviewers disagree on it
-        store.annotate(disputed, load_scheme().keys[0], "x")
-        store.annotate(disputed, load_scheme().keys[1], "y")
+@contextmanager
+def serving(db: Path):
+    """`streamlit run app.py` over the store `db` on a free local port; yields its URL."""
     port = free_port()
-    env = dict(os.environ, ANNOTATOR_DB=str(db), ANNOTATOR_MODEL=str(folder / "no-model.skops"))
+    env = dict(os.environ, ANNOTATOR_DB=str(db), ANNOTATOR_MODEL=str(db.parent / "no-model.skops"))
     process = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.port", str(port),
          "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
@@ -71,10 +62,26 @@ def server(tmp_path_factory):
                 if process.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError(f"streamlit did not start: {process.stderr.read().decode()[-2000:]}")
                 time.sleep(0.2)
-        yield url, db
+        yield url
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """The app over a temp store with a hostile article, two repeats and one dispute; yields (url, db)."""
+    db = tmp_path_factory.mktemp("browser") / "annotations.db"
+    with Store(db) as store:
+        store.add_articles([Article(id="hostile", text=TEXT, title="<img src=x onerror=alert(2)> Bridge",
+                                    outlet="<b>Example</b> Daily")])
+        store.add_articles([Article(id=f"speech{i}", text="Glory to Ukraine!\n\nThe mayor spoke.", title=f"Speech {i}",
+                                    outlet="Example Daily") for i in range(2)])
+        disputed = store.sentences("speech1")["sentence_id"].iloc[1]  # two reviewers disagree on it
+        store.annotate(disputed, load_scheme().keys[0], "x")
+        store.annotate(disputed, load_scheme().keys[1], "y")
+    with serving(db) as url:
+        yield url, db
 
 
 @pytest.fixture(scope="module")
@@ -243,3 +250,61 @@ def test_enter_after_a_mouse_click_is_not_a_second_click(server, page) -> None:
     assert marked(page) == second
     with Store(db) as store:
         assert store.current_labels(reviewer="mo")["label"].tolist() == [scheme.labels[1].key]
+
+
+def test_tab_starts_at_the_labelling_buttons_and_two_tabs_never_relabel(server, browser) -> None:
+    url, db = server
+    scheme = load_scheme()
+    context = browser.new_context()
+    first, second = context.new_page(), context.new_page()  # two tabs, one reviewer
+    try:
+        for tab in (first, second):
+            sign_in(tab, url, "tt")
+        first.goto(f"{url}/?reviewer=tt")  # a fresh load: the first Tab reaches the first label button
+        first.locator(".ann-context mark").wait_for(timeout=15000)
+        settle(first)
+        first.keyboard.press("Tab")
+        assert first.evaluate("document.activeElement.innerText").startswith(scheme.labels[0].name)
+        first.evaluate("document.activeElement.blur()")
+        shown = marked(first)
+        assert marked(second) == shown
+        first.keyboard.press(scheme.labels[0].hotkey)
+        changed(first, shown)
+        second.keyboard.press(scheme.labels[1].hotkey)  # the same sentence, already labelled in the first tab
+        second.get_by_text("You had already labelled that sentence").wait_for(timeout=15000)
+        with Store(db) as store:
+            assert store.current_labels(reviewer="tt")["label"].tolist() == [scheme.labels[0].key]
+        second.get_by_role("button", name=f"Change it to {scheme.labels[1].name}").click()
+        second.wait_for_function("() => !document.body.innerText.includes('You had already labelled')")
+        with Store(db) as store:
+            assert store.current_labels(reviewer="tt")["label"].tolist() == [scheme.labels[1].key]
+            assert store.history()["origin"].tolist()[-1] == "change"
+    finally:
+        context.close()
+
+
+def test_in_team_mode_reviewers_sign_in_and_label_under_their_name(tmp_path, page) -> None:
+    from annotator import accounts
+
+    scheme = load_scheme()
+    db = tmp_path / "team.db"
+    with Store(db) as store:
+        store.add_articles([Article(id="t1", text="The mayor said the bridge will reopen. Traders welcomed it.")])
+        password = accounts.add(store, "maria", "annotator")
+    with serving(db) as url:
+        page.goto(url)
+        page.get_by_role("textbox", name="Reviewer").fill("maria")
+        page.get_by_role("textbox", name="Password").fill("not the password")
+        page.get_by_role("button", name="Sign in").click()
+        page.get_by_text("Unknown name or wrong password.").wait_for(timeout=15000)
+        assert page.locator(".ann-context").count() == 0  # nothing to label before signing in
+        page.get_by_role("textbox", name="Reviewer").fill("maria")
+        page.get_by_role("textbox", name="Password").fill(password)
+        page.get_by_role("button", name="Sign in").click()
+        page.locator(".ann-context mark").wait_for(timeout=15000)
+        settle(page)
+        page.evaluate("document.activeElement.blur()")
+        page.keyboard.press(scheme.labels[2].hotkey)
+        changed(page, "The mayor said the bridge will reopen.")
+    with Store(db) as store:
+        assert store.current_labels()[["reviewer", "label"]].values.tolist() == [["maria", scheme.labels[2].key]]

@@ -20,6 +20,11 @@ _SCRIPT = """<script>
   const typing = (el) => !!el && (el.isContentEditable || el.tagName === "TEXTAREA" ||
     (el.tagName === "INPUT" && !CONTROLS.includes(el.type) &&
      !(el.getAttribute("role") === "combobox" && el.getAttribute("aria-expanded") !== "true")));
+  // Tab order starts at the labelling buttons (and the Review page's): they come first, in their order.
+  const first = () => document.querySelectorAll(
+    "[class*='st-key-label-'] button, [class*='st-key-review-'] button").forEach((b) => { b.tabIndex = 1; });
+  new MutationObserver(first).observe(document.body, {childList: true, subtree: true});
+  first();
   // A clicked button gives the focus back, so that Enter next means "accept", not "that button again".
   document.addEventListener("click", (event) => {
     const button = event.target.closest && event.target.closest("button");

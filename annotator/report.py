@@ -1,4 +1,5 @@
-"""The highlighted HTML report: one self-contained file (inline CSS, no script, no network), every article text escaped.
+"""The highlighted HTML report: one self-contained file (inline CSS, no script, no network), every article text escaped
+(the markup comes from the autoescaped templates of `annotator/render.py`; this module computes what goes in).
 
 Sentences are tinted in their label's scheme colour, stronger the more confident the model; a tooltip gives the
 probabilities and the cues. Boilerplate (label skip, with a `skip_reason`) is shown faint grey and is left out of
@@ -8,7 +9,6 @@ on huge runs; the per-outlet tables and chart are built from running totals and 
 
 from __future__ import annotations
 
-import html
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from annotator import outputs, why
+from annotator.render import render, trusted
 from annotator.records import Article
 from annotator.scheme import Scheme, load_scheme
 
@@ -45,10 +46,6 @@ STYLE = """
 """ + why.CSS
 
 
-def _esc(value: object) -> str:
-    return html.escape(str(value), quote=True)
-
-
 def _rgb(colour: str) -> tuple[int, int, int]:
     """`#rrggbb` (or `#rgb`) as an RGB triple."""
     digits = colour.lstrip("#")
@@ -67,15 +64,7 @@ def _alpha(confidence: float, labels: int) -> float:
 def legend_html(scheme: Scheme | None = None) -> str:
     """The label legend: a swatch, the display name and the definition (as a tooltip) per label."""
     scheme = scheme or load_scheme()
-    items = "".join(
-        f'<li title="{_esc(label.definition)}"><span class="ann-swatch" style="background:{_esc(label.colour)}"></span>'
-        f"{_esc(label.name)}</li>"
-        for label in scheme.labels
-    )
-    skip = scheme.skip
-    items += (f'<li title="datelines, bylines, credits, adverts, prompts: not claims"><span class="ann-swatch" '
-              f'style="background:{_esc(skip.colour)};opacity:0.4"></span>boilerplate (not a claim)</li>')
-    return f'<ul class="ann-legend">{items}<li class="ann-meta">stronger colour = more confident</li></ul>'
+    return render("legend.html", labels=scheme.labels, skip=scheme.skip)
 
 
 def _tooltip(row: dict, sentence: str, scheme: Scheme) -> str:
@@ -90,30 +79,34 @@ def _tooltip(row: dict, sentence: str, scheme: Scheme) -> str:
 
 
 def highlight_html(text: str, scored: pd.DataFrame, scheme: Scheme | None = None) -> str:
-    """`text` as escaped HTML, each scored sentence (rows with start, end, label, confidence, p_*) a tinted span.
+    """`text` as escaped HTML, each scored sentence (rows with start, end, label, confidence, p_*) a tinted span
+    with the words behind its label marked (when the rows have cues).
 
     The text between sentences is kept as is (escaped); wrap the result in an element with class `ann-text` (or
     `white-space: pre-wrap`) to keep its line breaks.
     """
-    scheme = scheme or load_scheme()
+    return render("highlight.html", segments=_segments(text, scored, scheme or load_scheme()))
+
+
+def _segments(text: str, scored: pd.DataFrame, scheme: Scheme) -> list[dict]:
+    """The text between sentences (`plain`) and each sentence with its tint, tooltip and marked parts."""
     colours = {label.key: _rgb(label.colour) for label in (*scheme.labels, scheme.skip)}
-    parts: list[str] = []
+    segments: list[dict] = []
     cursor = 0
     for row in scored.sort_values("start", kind="stable").to_dict("records"):
         start, end = int(row["start"]), int(row["end"])
         if start < cursor:  # overlapping spans cannot both be highlighted; keep the first
             continue
-        red, green, blue = colours[row["label"]]
         alpha = SKIP_ALPHA if row["label"] == scheme.skip.key else _alpha(float(row["confidence"]), len(scheme.labels))
-        parts.append(_esc(text[cursor:start]))
-        parts.append(
-            f'<span class="ann-s" data-label="{_esc(row["label"])}" title="{_esc(_tooltip(row, text[start:end], scheme))}" '
-            f'style="background:rgba({red},{green},{blue},{alpha});border-bottom-color:rgb({red},{green},{blue})">'
-            f"{why.marked_html(text[start:end], why.terms_of(row.get('cues')))}</span>"
-        )
+        segments.append({"plain": text[cursor:start]})
+        segments.append({
+            "plain": None, "label": row["label"], "title": _tooltip(row, text[start:end], scheme), "alpha": alpha,
+            "rgb": ",".join(map(str, colours[row["label"]])),
+            "parts": why.marked_parts(text[start:end], why.terms_of(row.get("cues"))),
+        })
         cursor = end
-    parts.append(_esc(text[cursor:]))
-    return "".join(parts)
+    segments.append({"plain": text[cursor:]})
+    return segments
 
 
 def summary_row(article: Article, scored: pd.DataFrame, scheme: Scheme | None = None) -> dict:
@@ -206,90 +199,51 @@ class ReportBuilder:
         self.failures += 1
 
     def _article_html(self, number: int, article: Article, scored: pd.DataFrame) -> str:
-        title = article.title or article.id
-        meta = [_esc(article.outlet or UNKNOWN_OUTLET)]
-        if len(scored):
-            meta.append(_esc(scored["outlet_kind"].iloc[0]))
-        if article.date:
-            meta.append(_esc(article.date))
-        if article.url.startswith(("http://", "https://")):
-            meta.append(f'<a href="{_esc(article.url)}" rel="noopener noreferrer nofollow">{_esc(article.url)}</a>')
-        return (
-            f'<section class="ann-article" id="article-{number}"><h3>{_esc(title)}</h3>'
-            f'<p class="ann-meta">{" · ".join(meta)}</p>'
-            f'<div class="ann-text">{highlight_html(article.text, scored, self.scheme)}</div></section>'
-        )
+        meta = [article.outlet or UNKNOWN_OUTLET, *([scored["outlet_kind"].iloc[0]] if len(scored) else []),
+                *([article.date] if article.date else [])]
+        return render("article.html", number=number, title=article.title or article.id, meta=meta,
+                      url=article.url if article.url.startswith(("http://", "https://")) else "",
+                      segments=_segments(article.text, scored, self.scheme))
 
-    def _share_cells(self, counts: dict[str, int], total: int) -> str:
-        return "".join(f'<td class="num">{counts.get(key, 0) / total:.0%}</td>' if total else '<td class="num">–</td>'
-                       for key in self.scheme.keys)
+    def _shares(self, counts: dict[str, int], total: int) -> list[str]:
+        return [f"{counts.get(key, 0) / total:.0%}" if total else "–" for key in self.scheme.keys]
 
-    def _label_headers(self) -> str:
-        return "".join(f'<th class="num">{_esc(label.name)}</th>' for label in self.scheme.labels)
+    def _outlet_rows(self) -> list[dict]:
+        return [
+            {"name": outlet, "kind": totals.kind, "articles": totals.articles, "sentences": totals.sentences,
+             "shares": self._shares(totals.counts, totals.claims),
+             "mean": f"{totals.confidence / totals.claims:.2f}" if totals.claims else "–"}
+            for outlet, totals in sorted(self._outlets.items(), key=lambda item: (-item[1].sentences, item[0]))
+        ]
 
-    def _outlet_table(self) -> str:
-        rows = []
-        for outlet, totals in sorted(self._outlets.items(), key=lambda item: (-item[1].sentences, item[0])):
-            mean = f"{totals.confidence / totals.claims:.2f}" if totals.claims else "–"
-            rows.append(
-                f"<tr><td>{_esc(outlet)}</td><td>{_esc(totals.kind)}</td><td class=\"num\">{totals.articles}</td>"
-                f'<td class="num">{totals.sentences}</td>{self._share_cells(totals.counts, totals.claims)}'
-                f'<td class="num">{mean}</td></tr>'
-            )
-        return (
-            '<table class="ann-table"><thead><tr><th>outlet</th><th>kind</th><th class="num">articles</th>'
-            f'<th class="num">sentences</th>{self._label_headers()}<th class="num">mean confidence</th></tr></thead>'
-            f"<tbody>{''.join(rows)}</tbody></table>"
-        )
+    def _article_rows(self) -> list[dict]:
+        return [
+            {"title": row["title"] or row["article_id"], "outlet": row["outlet"] or UNKNOWN_OUTLET,
+             "sentences": row["sentences"], "mean": f"{row['mean_confidence']:.2f}",
+             "shares": self._shares({key: row[f"n_{key}"] for key in self.scheme.keys},
+                                    row["sentences"] - row.get("boilerplate", 0))}
+            for row in self._rows
+        ]
 
-    def _article_table(self) -> str:
-        rows = []
-        for number, row in enumerate(self._rows):
-            counts = {key: row[f"n_{key}"] for key in self.scheme.keys}
-            rows.append(
-                f'<tr><td><a href="#article-{number}">{_esc(row["title"] or row["article_id"])}</a></td>'
-                f'<td>{_esc(row["outlet"] or UNKNOWN_OUTLET)}</td><td class="num">{row["sentences"]}</td>'
-                f'{self._share_cells(counts, row["sentences"] - row.get("boilerplate", 0))}<td class="num">{row["mean_confidence"]:.2f}</td></tr>'
-            )
-        return (
-            '<table class="ann-table"><thead><tr><th>article</th><th>outlet</th><th class="num">sentences</th>'
-            f'{self._label_headers()}<th class="num">mean confidence</th></tr></thead><tbody>{"".join(rows)}</tbody></table>'
-        )
-
-    def _chart(self) -> str:
+    def _chart(self) -> list[dict]:
         """Stacked bars of label shares per outlet, as plain CSS boxes."""
-        colours = {label.key: label.colour for label in self.scheme.labels}
-        names = {label.key: label.name for label in self.scheme.labels}
-        cells = []
-        for outlet, totals in sorted(self._outlets.items(), key=lambda item: (-item[1].sentences, item[0])):
-            if not totals.claims:
-                continue
-            segments = "".join(
-                f'<span style="width:{100 * totals.counts.get(key, 0) / totals.claims:.2f}%;background:{_esc(colours[key])}" '
-                f'title="{_esc(names[key])}: {totals.counts.get(key, 0) / totals.claims:.0%}"></span>'
-                for key in self.scheme.keys
-            )
-            cells.append(f'<div>{_esc(outlet)}</div><div class="ann-bar">{segments}</div>')
-        return f'<div class="ann-chart">{"".join(cells)}</div>'
+        return [
+            {"name": outlet, "parts": [
+                {"width": 100 * totals.counts.get(label.key, 0) / totals.claims, "colour": label.colour,
+                 "title": f"{label.name}: {totals.counts.get(label.key, 0) / totals.claims:.0%}"}
+                for label in self.scheme.labels]}
+            for outlet, totals in sorted(self._outlets.items(), key=lambda item: (-item[1].sentences, item[0]))
+            if totals.claims
+        ]
 
     def html(self, *, title: str = "Annotator report", note: str = "") -> str:
         """The whole report as one HTML document."""
-        shown = len(self._sections)
-        more = (
-            f"<p class=\"ann-meta\">Showing the first {shown} of {self.articles} articles; the per-outlet tables "
-            "cover all of them, and the per-article summary file lists every article.</p>"
-            if shown < self.articles else ""
-        )
-        failed = f", {self.failures} inputs failed" if self.failures else ""
-        return (
-            f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{_esc(title)}</title>'
-            f'<meta name="viewport" content="width=device-width, initial-scale=1"><style>{STYLE}</style></head>'
-            f'<body><main class="ann-report"><h1>{_esc(title)}</h1>'
-            f'<p class="ann-meta">{self.articles} articles, {self.sentences} sentences{failed}. {_esc(note)}</p>'
-            f"{legend_html(self.scheme)}<h2>Label shares per outlet</h2>{self._chart()}"
-            f"<h2>Per outlet</h2>{self._outlet_table()}<h2>Per article</h2>{more}{self._article_table()}"
-            f"<h2>Articles</h2>{''.join(self._sections)}</main></body></html>\n"
-        )
+        return render(
+            "report.html", title=title, note=note, style=trusted(STYLE), articles=self.articles,
+            sentences=self.sentences, failures=self.failures, labels=self.scheme.labels, skip=self.scheme.skip,
+            chart=self._chart(), outlets=self._outlet_rows(), rows=self._article_rows(), shown=len(self._sections),
+            sections=[trusted(section) for section in self._sections],  # rendered by article.html
+        ) + "\n"
 
     def write(self, path: str | Path, **kwargs: str) -> Path:
         """Write the report to `path`, through a temporary file (see `outputs`)."""

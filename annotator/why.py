@@ -10,7 +10,6 @@ n-grams are not marked: they are many, and say little on their own. The app's La
 
 from __future__ import annotations
 
-import html
 import re
 from dataclasses import dataclass
 from functools import cache, lru_cache
@@ -159,16 +158,22 @@ def reason(text: str, terms: list[str]) -> str:
     return "; ".join(dict.fromkeys(said))
 
 
-def marked_html(text: str, terms: list[str]) -> str:
-    """`text` escaped, with the words behind the terms wrapped in `<b class="ann-why ann-why-KIND">`."""
+def marked_parts(text: str, terms: list[str]) -> list[tuple[str, str | None, str | None]]:
+    """`text` cut into (piece, kind, what it is) with kind None between the words behind the terms."""
     parts, cursor = [], 0
     for span in spans(text, terms):
-        parts.append(html.escape(text[cursor:span.start]))
-        parts.append(f'<b class="ann-why ann-why-{span.kind}" title="{html.escape(LEXICONS[span.lexicon][1])}">'
-                     f"{html.escape(text[span.start:span.end])}</b>")
+        parts.append((text[cursor:span.start], None, None))
+        parts.append((text[span.start:span.end], span.kind, LEXICONS[span.lexicon][1]))
         cursor = span.end
-    parts.append(html.escape(text[cursor:]))
-    return "".join(parts)
+    parts.append((text[cursor:], None, None))
+    return [part for part in parts if part[0]]
+
+
+def marked_html(text: str, terms: list[str]) -> str:
+    """`text` escaped, with the words behind the terms wrapped in `<b class="ann-why ann-why-KIND">`."""
+    from annotator.render import render
+
+    return render("marked.html", parts=marked_parts(text, terms))
 
 
 # Shared by the report and the app: the marked words stand out without hiding the label's tint.

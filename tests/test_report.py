@@ -30,7 +30,7 @@ def test_hostile_text_appears_escaped_never_as_tags(tmp_path: Path, trained_mode
     page = out.read_text(encoding="utf-8")
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert "&lt;img src=x onerror=alert(1)&gt;" in page
-    assert "&quot;&gt;&lt;b&gt;bold&lt;/b&gt;" in page
+    assert "&#34;&gt;&lt;b&gt;bold&lt;/b&gt;" in page  # the quote escaped too (markupsafe writes &#34;)
     assert "<script" not in page.lower() and "<img" not in page.lower() and "<b>" not in page
     assert "javascript:" not in page  # only http(s) urls are shown, as links
     assert "http://" not in page and "https://" not in page and "<link" not in page  # self-contained
@@ -95,3 +95,14 @@ def test_report_says_why_in_words_and_marks_the_words_even_when_the_records_have
     assert '<b class="ann-why ann-why-cue" title="reporting cue">' in report
     first = json.loads((tmp_path / "out.jsonl").read_text(encoding="utf-8").splitlines()[0])
     assert list(first) == list(score.record_schema())
+
+
+def test_every_template_escapes_by_default() -> None:
+    from annotator.render import render
+
+    hostile = '<img src=x onerror=alert(1)>"'
+    for name, values in [("heading.html", {"title": hostile, "outlet": hostile, "kind": hostile}),
+                         ("marked.html", {"parts": [(hostile, "cue", hostile), (hostile, None, None)]}),
+                         ("context.html", {"before": hostile, "after": hostile, "parts": [(hostile, None, None)]})]:
+        page = render(name, **values)
+        assert "<img" not in page and "&lt;img src=x onerror=alert(1)&gt;&#34;" in page, name

@@ -14,6 +14,7 @@ import pandas as pd
 import streamlit as st
 
 from annotator import accounts, config, queue, why
+from annotator.render import render
 from annotator.scheme import Scheme, load_scheme
 from annotator.store import Store
 
@@ -289,11 +290,7 @@ def _train_progress(job: TrainingJob) -> None:
 
 def heading_html(sentence: dict) -> str:
     """The article's title, outlet and outlet kind, escaped (titles and outlets come from untrusted input)."""
-    return (
-        f'<h3 class="ann-title" style="margin:0.5rem 0 0.25rem">{html.escape(sentence["title"] or "(untitled article)")}</h3>'
-        f'<p class="ann-outlet" style="opacity:0.75;margin:0 0 0.5rem">Outlet: {html.escape(sentence["outlet"] or "(unknown)")}'
-        f' · kind: {html.escape(sentence["outlet_kind"] or "unknown")}</p>'
-    )
+    return render("heading.html", title=sentence["title"], outlet=sentence["outlet"], kind=sentence["outlet_kind"])
 
 
 def context_html(text: str, sentence: dict, terms: list[str] = ()) -> str:
@@ -311,14 +308,8 @@ def context_html(text: str, sentence: dict, terms: list[str] = ()) -> str:
     last = max(last, after)
     if last - first > CONTEXT_CHARS:
         first, last = min(before if before >= 0 else start, start), max(after, end)
-    return (
-        '<div class="ann-context" style="white-space:pre-wrap;overflow-wrap:anywhere;line-height:1.6;'
-        'font-size:1.05rem;padding:0.75rem 1rem;border-left:3px solid #ccc;background:#fafafa;color:#222">'
-        f"{html.escape(text[first:start])}"
-        '<mark role="mark" aria-label="the sentence to label" style="background:#fff3a8;color:#111;'
-        'border-bottom:2px solid #555;padding:0.1em 0">'
-        f"{why.marked_html(text[start:end], list(terms))}</mark>{html.escape(text[end:last])}</div>"
-    )
+    return render("context.html", before=text[first:start], after=text[end:last],
+                  parts=why.marked_parts(text[start:end], list(terms)))
 
 
 # The model's suggestion, as the Label and Review pages show it
@@ -346,20 +337,14 @@ def button_css(scheme: Scheme, prefix: str, suggested: str | None) -> str:
 
 def suggestion_html(suggestion: Suggestion, sentence: str) -> str:
     """The model's suggestion in its scheme colour, and why, in plain words quoting the sentence (all escaped)."""
-    label = scheme().get(suggestion.label)
-    style = f"background:{label.colour}33;border:2px solid {label.colour};border-radius:4px;padding:0 0.35em"
-    if suggestion.boilerplate:
-        return (
-            f'<p class="ann-suggestion" style="margin:0.5rem 0 0">Boilerplate ({html.escape(suggestion.boilerplate)}), '
-            f'not a claim: pre-marked <b class="ann-suggested" style="{style}">{html.escape(label.name)}</b>. '
-            "Enter accepts it.</p>"
-        )
-    reason = why.reason(sentence, why.terms_of(suggestion.cues))
-    return (
-        f'<p class="ann-suggestion" style="margin:0.5rem 0 0">Model suggests <b class="ann-suggested" style="{style}">'
-        f"{html.escape(label.name)}</b> ({suggestion.confidence:.0%})"
-        f"{': ' + html.escape(reason) if reason else ''}. Enter accepts it.</p>"
-    )
+    return render("suggestion.html", label=scheme().get(suggestion.label), confidence=suggestion.confidence,
+                  boilerplate=suggestion.boilerplate,
+                  reason="" if suggestion.boilerplate else why.reason(sentence, why.terms_of(suggestion.cues)))
+
+
+def votes_html(votes: dict[str, str]) -> str:
+    """Each reviewer's name and label, in the label's colour."""
+    return render("votes.html", votes=[(name, scheme().get(label)) for name, label in sorted(votes.items())])
 
 
 def model_suggestion(store: Store, loaded: LoadedModel, sentence: dict) -> Suggestion | None:

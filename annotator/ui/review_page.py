@@ -4,8 +4,6 @@ reviewer beside it."""
 
 from __future__ import annotations
 
-import html
-
 import streamlit as st
 
 from annotator import agreement, why
@@ -77,16 +75,11 @@ def _show(store, adjudicator: str, dispute: dict) -> None:
     text = store.article(sentence["article_id"]).text
     loaded = common.current_model()
     suggestion = common.model_suggestion(store, loaded, sentence) if loaded else None
-    votes = "".join(
-        f'<li><b>{html.escape(name)}</b>: <span style="background:{scheme.get(label).colour}33;border:2px solid '
-        f'{scheme.get(label).colour};border-radius:4px;padding:0 0.35em">{html.escape(scheme.get(label).name)}</span></li>'
-        for name, label in sorted(dispute["votes"].items())
-    )
     st.html(
         f"<style>{why.CSS}{common.button_css(scheme, 'review', suggestion.label if suggestion else None)}</style>"
         + common.heading_html(sentence)
         + common.context_html(text, sentence, why.terms_of(suggestion.cues) if suggestion else [])
-        + f'<ul class="ann-votes" style="margin:0.5rem 0">{votes}</ul>'
+        + common.votes_html(dispute["votes"])
         + (common.suggestion_html(suggestion, sentence["text"]) if suggestion else "")
     )
     columns = st.columns(len(scheme.labels) + 2)

@@ -7,6 +7,12 @@ again with a reviewer's reading time before each click (the model's suggestions 
 prefetched in the background meanwhile).
 
     .venv/bin/python bench/app_latency.py [--sentences 50000] [--clicks 120] [--think 1.0]
+
+With `--browser N`: also the same in Debian's headless Chromium against a real `annotator app` server, key press to
+the next sentence shown, for N reviewers at once and then 1 on "most useful next" (the N switch to it together on a
+store nothing has predicted yet, so their sessions fill the cache at the same time); then checks that every key press
+stored exactly one label and that every sentence was predicted exactly once. The browser runs on the same machine
+as the server, so its own work is in the figures.
 """
 
 from __future__ import annotations
@@ -72,11 +78,99 @@ def describe(name: str, timings: list[float]) -> str:
     return f"{name:<52} median {statistics.median(ordered):7.1f} ms   p95 {p95:7.1f} ms   ({len(ordered)} clicks)"
 
 
+async def _reviewer(browser, url: str, name: str, hotkeys: list[str], count: int) -> list[float]:
+    """One reviewer in their own browser context: sign in, switch to "most useful next", press `count` keys."""
+    context = await browser.new_context()
+    page = await context.new_page()
+    await page.goto(f"{url}/?reviewer={name}")
+    await page.locator(".ann-context mark").wait_for(timeout=120_000)
+    await page.get_by_text("Most useful next").click()
+    await page.locator(".ann-suggestion").wait_for(timeout=600_000)  # the shared prediction fill, then a suggestion
+    idle = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+    await page.locator(idle).wait_for(timeout=60_000)
+    await page.evaluate("document.activeElement.blur()")
+    rng, timings = random.Random(name), []
+    for _ in range(count):
+        before = await page.locator(".ann-context mark").inner_text()
+        started = time.perf_counter()
+        await page.keyboard.press(rng.choice(hotkeys))
+        await page.wait_for_function(
+            "before => document.querySelector('.ann-context mark')?.innerText !== before", arg=before, timeout=60_000)
+        timings.append((time.perf_counter() - started) * 1000)
+        await page.locator(idle).wait_for(timeout=60_000)
+    await context.close()
+    return timings
+
+
+def browser_run(db: Path, model_path: Path, reviewers: int, count: int) -> list[str]:
+    """Key-to-next-sentence in Chromium for 1 reviewer, then `reviewers` at once; checks labels and predictions."""
+    import asyncio
+    import socket
+    import subprocess
+    import sys
+    import urllib.request
+
+    from playwright.async_api import async_playwright
+
+    from annotator import queue
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen([sys.executable, "-m", "annotator", "app", "--port", str(port), "--db", str(db),
+                               "--model", str(model_path)], stdout=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    hotkeys = [label.hotkey for label in (*load_scheme().labels, load_scheme().skip)]
+    lines = []
+    try:
+        for _ in range(240):
+            try:
+                urllib.request.urlopen(f"{url}/_stcore/health", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.25)
+
+        async def run(names: list[str]) -> list[list[float]]:
+            async with async_playwright() as playwright:
+                browser = await playwright.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox"])
+                try:
+                    return await asyncio.gather(*(_reviewer(browser, url, name, hotkeys, count) for name in names))
+                finally:
+                    await browser.close()
+
+        # The team first, on a store no session has predicted yet: their sessions fill the cache at the same time.
+        for group in ([f"team{i}-{reviewers}" for i in range(reviewers)], [f"solo-{reviewers}"]):
+            started = time.perf_counter()
+            timings = asyncio.run(run(group))
+            label = f"Chromium, {len(group)} reviewer{'s' if len(group) > 1 else ''} at once, most useful next"
+            lines.append(describe(label, [t for each in timings for t in each])
+                         + f"  [{time.perf_counter() - started:.0f} s in all]")
+        with Store(db) as store:
+            history = store.history()
+            for name in [f"solo-{reviewers}", *(f"team{i}-{reviewers}" for i in range(reviewers))]:
+                rows = history[history["reviewer"] == name]
+                current = store.current_labels(reviewer=name)
+                ok = len(rows) == count == len(current) and rows["sentence_id"].is_unique
+                lines.append(f"  {name}: {count} key presses, {len(rows)} label rows, {len(current)} current labels"
+                             f" ({'exactly once each' if ok else 'MISMATCH'})")
+            predicted = store.predictions(queue.model_id(model_path))
+            sentences = store.size()[1]
+            lines.append(f"  predictions: {len(predicted)} rows for {sentences} sentences, "
+                         f"{predicted['sentence_id'].nunique()} distinct")
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    return lines
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sentences", type=int, default=50_000)
     parser.add_argument("--clicks", type=int, default=120)
     parser.add_argument("--think", type=float, default=1.0, help="seconds a reviewer reads before each click")
+    parser.add_argument("--browser", type=int, default=0, metavar="N",
+                        help="also measure in Chromium: 1 reviewer, then N reviewers at once")
+    parser.add_argument("--only-browser", action="store_true", help="skip the AppTest rows")
     args = parser.parse_args()
     from streamlit.testing.v1 import AppTest
 
@@ -92,7 +186,9 @@ def main() -> None:
     os.environ["ANNOTATOR_DB"] = str(db)
     keys = [label.key for label in (*load_scheme().labels, load_scheme().skip)]
     results = []
-    for name, model, mode in (("article order, no model", False, None),
+    if args.browser:  # first, on a store no session has predicted yet: the sessions share one fill
+        results += browser_run(db, model_path, args.browser, args.clicks)
+    for name, model, mode in () if args.only_browser else (("article order, no model", False, None),
                               ("article order, model suggestions", True, None),
                               ("most useful next, model", True, "useful")):
         os.environ["ANNOTATOR_MODEL"] = str(model_path if model else folder / "none.skops")

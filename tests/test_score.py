@@ -251,3 +251,22 @@ def test_csv_output_neutralises_cells_a_spreadsheet_would_run(tmp_path: Path, tr
     summary = pd.read_csv(tmp_path / "summary.csv", keep_default_na=False)
     assert "'=HYPERLINK(\"http://example.invalid\")" in summary["title"].tolist()
     assert not any(str(cell).startswith(("=", "+", "@")) for cell in summary.to_numpy().ravel())
+
+
+def test_a_sentence_scored_alone_in_its_context_scores_as_in_its_article(trained_model) -> None:
+    from annotator import features, model
+    from annotator.records import Article
+    from annotator.segment import split_article
+
+    pipeline = model.load(trained_model)
+    article = Article(id="ctx", outlet="TASS", text=(
+        "MOSCOW, May 3. /TASS/. Foreign Minister Sergei Lavrov said the talks would resume. He added that the "
+        "Kiev regime had broken the truce.\n\nAdvertisement\n\nResidents told reporters the shelling went on."))
+    whole = score.score_article(article, pipeline).set_index("sentence_id")
+    frame = features.article_frame(article, split_article(article))
+    for row in frame.to_dict("records"):
+        alone = score.score_sentence(row, pipeline)
+        expected = whole.loc[row["sentence_id"]]
+        assert (alone["label"], alone["cues"], alone["skip_reason"]) == (expected["label"], expected["cues"],
+                                                                         expected["skip_reason"])
+        assert alone["confidence"] == pytest.approx(expected["confidence"])

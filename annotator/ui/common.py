@@ -6,11 +6,10 @@ import html
 
 import threading
 from collections import OrderedDict
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pandas as pd
 import streamlit as st
 
 from annotator import accounts, config, queue, why
@@ -20,14 +19,15 @@ from annotator.store import Store
 
 HISTORY = 10  # labels a reviewer can undo, newest last
 CONTEXT_CHARS = 1200  # a paragraph longer than this is cut to the sentences around the one shown
-SCORED_ARTICLES = 256  # scored articles kept in memory for the model's suggestions
+SUGGESTIONS = 4096  # suggestions kept in memory, per model and sentence
 OVERLAP_SHARE = "overlap_share"  # session key: share of each queue batch drawn from other reviewers' sentences
 
 
 # Scoring for suggestions runs on one background thread, shared by sessions; results are kept per model and article.
-_SCORER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="annotator-score")
-_SCORED: OrderedDict[tuple[str, str, str], Future] = OrderedDict()
-_SCORED_LOCK = threading.Lock()
+_SUGGESTED: OrderedDict[tuple[str, str], object] = OrderedDict()  # (model id, sentence id) -> Suggestion or None
+_SUGGESTED_LOCK = threading.Lock()
+# Suggestions for the next sentences are worked out while the reviewer reads, on one thread shared by all sessions.
+_AHEAD = ThreadPoolExecutor(max_workers=1, thread_name_prefix="annotator-suggest")
 
 
 @dataclass(frozen=True)
@@ -105,33 +105,6 @@ def _ranking(path: str, model_id: str, predicted: int) -> list[str]:
 def ranking(store: Store, model_id: str) -> list[str]:
     """The model's least-sure-first order of all predicted sentences, read once per model and prediction count."""
     return _ranking(str(store.path), model_id, store.predicted_count(model_id))
-
-
-def scored_article(store: Store, loaded: LoadedModel, article_id: str) -> pd.DataFrame:
-    """An article's sentences as the model scores them (label, confidence, p_*, cues); cached, maybe prefetched."""
-    return _scoring(store, loaded, article_id).result()
-
-
-def prefetch(store: Store, loaded: LoadedModel, article_ids: list[str]) -> None:
-    """Score these articles in the background, so the next sentences' suggestions are ready when they are shown."""
-    for article_id in article_ids:
-        _scoring(store, loaded, article_id)
-
-
-def _scoring(store: Store, loaded: LoadedModel, article_id: str) -> Future:
-    key = (str(store.path), loaded.id, article_id)
-    with _SCORED_LOCK:
-        future = _SCORED.pop(key, None) or _SCORER.submit(_score, store, loaded, article_id)
-        _SCORED[key] = future
-        while len(_SCORED) > SCORED_ARTICLES:
-            _SCORED.popitem(last=False)
-    return future
-
-
-def _score(store: Store, loaded: LoadedModel, article_id: str) -> pd.DataFrame:
-    from annotator import score
-
-    return score.score_article(store.article(article_id), loaded.pipeline)
 
 
 @st.cache_data(show_spinner=False)
@@ -348,14 +321,30 @@ def votes_html(votes: dict[str, str]) -> str:
 
 
 def model_suggestion(store: Store, loaded: LoadedModel, sentence: dict) -> Suggestion | None:
-    """The model's label for a sentence (from its article, scored in the background and cached), or None."""
+    """The model's label for a sentence, scored alone in its context (the same as in its whole article, a few ms:
+    the work per key does not grow with the article or the number of sessions); kept per model and sentence."""
+    from annotator import score
+
+    key = (loaded.id, sentence["sentence_id"])
+    with _SUGGESTED_LOCK:
+        if key in _SUGGESTED:
+            _SUGGESTED.move_to_end(key)
+            return _SUGGESTED[key]
     try:
-        scored = scored_article(store, loaded, sentence["article_id"])
-    except ValueError:  # an article the model cannot score gets no suggestion; labelling goes on
-        return None
-    row = scored[scored["sentence_id"] == sentence["sentence_id"]] if len(scored) else scored
-    if row.empty:
-        return None
-    first = row.iloc[0]
-    return Suggestion(str(first["label"]), float(first["confidence"]), str(first.get("cues", "") or ""),
-                      str(first.get("skip_reason", "") or ""))
+        row = score.score_sentence(sentence, loaded.pipeline)
+        found = Suggestion(str(row["label"]), float(row["confidence"]), str(row.get("cues") or ""),
+                           str(row.get("skip_reason") or ""))
+    except ValueError:  # a sentence the model cannot score gets no suggestion; labelling goes on
+        found = None
+    with _SUGGESTED_LOCK:
+        _SUGGESTED[key] = found
+        while len(_SUGGESTED) > SUGGESTIONS:
+            _SUGGESTED.popitem(last=False)
+    return found
+
+
+def suggest_ahead(store: Store, loaded: LoadedModel, sentence_ids: list[str]) -> None:
+    """Work out the suggestions of the next sentences in the background (kept for when they are shown)."""
+    for sentence_id in sentence_ids:
+        if (loaded.id, sentence_id) not in _SUGGESTED:
+            _AHEAD.submit(lambda sid=sentence_id: model_suggestion(store, loaded, store.sentence(sid)))

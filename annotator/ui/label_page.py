@@ -12,7 +12,6 @@ from annotator.store import Filters, Store
 from annotator.ui import common, keys
 
 MODE_NAMES = {queue.ORDER: "Article order", queue.USEFUL: "Most useful next"}
-PREFETCH = 2  # upcoming sentences whose articles are scored in the background
 
 
 def render() -> None:
@@ -190,12 +189,11 @@ def _show(store: Store, reviewer: str, sentence_id: str, loaded: common.LoadedMo
             on_click=_label,
             args=(reviewer, sentence_id, label.key, suggestion),
         )
+    if loaded:
+        common.suggest_ahead(store, loaded, st.session_state.get("queue", [])[1:3])
     group = store.repeats(sentence_id, reviewer)
     if group:
         _group_buttons(reviewer, [sentence_id, *group], sentence["outlet_kind"] or "unknown")
-    if loaded:
-        upcoming = st.session_state.get("queue", [])[1:PREFETCH + 1]
-        common.prefetch(store, loaded, [store.sentence(sid)["article_id"] for sid in upcoming])
     if suggestion:
         st.button(
             f"Accept suggestion: {scheme.get(suggestion.label).name}",

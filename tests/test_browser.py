@@ -263,6 +263,8 @@ def test_tab_starts_at_the_labelling_buttons_and_two_tabs_never_relabel(server, 
         first.goto(f"{url}/?reviewer=tt")  # a fresh load: the first Tab reaches the first label button
         first.locator(".ann-context mark").wait_for(timeout=15000)
         settle(first)
+        first.wait_for_function(  # the page's own script has put the label buttons first in the tab order
+            "() => document.querySelector(\"[class*='st-key-label-'] button\")?.tabIndex === 1", timeout=15000)
         first.keyboard.press("Tab")
         assert first.evaluate("document.activeElement.innerText").startswith(scheme.labels[0].name)
         first.evaluate("document.activeElement.blur()")

@@ -6,6 +6,7 @@ import html
 
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,7 +24,7 @@ SUGGESTIONS = 4096  # suggestions kept in memory, per model and sentence
 OVERLAP_SHARE = "overlap_share"  # session key: share of each queue batch drawn from other reviewers' sentences
 
 
-# Scoring for suggestions runs on one background thread, shared by sessions; results are kept per model and article.
+# The model's suggestions, kept per model and sentence for every session.
 _SUGGESTED: OrderedDict[tuple[str, str], object] = OrderedDict()  # (model id, sentence id) -> Suggestion or None
 _SUGGESTED_LOCK = threading.Lock()
 # Suggestions for the next sentences are worked out while the reviewer reads, on one thread shared by all sessions.
@@ -306,6 +307,30 @@ def button_css(scheme: Scheme, prefix: str, suggested: str | None) -> str:
         rules.append(f".st-key-{prefix}-{suggested} button {{background: {colour}33; border: 2px solid {colour}; "
                      "border-left-width: 6px; font-weight: 600;}")
     return "".join(rules)
+
+
+def sentence_view(sentence: dict, text: str, suggestion: Suggestion | None, prefix: str, between: str = "") -> None:
+    """The sentence in its article with the words behind the suggestion marked, then `between` (HTML, e.g. the
+    votes) and the suggestion; the label buttons (Streamlit keys PREFIX-KEY) get their scheme colours."""
+    terms = why.terms_of(suggestion.cues) if suggestion else []
+    st.html(
+        f"<style>{why.CSS}{button_css(scheme(), prefix, suggestion.label if suggestion else None)}</style>"
+        + heading_html(sentence) + context_html(text, sentence, terms) + between
+        + (suggestion_html(suggestion, sentence["text"]) if suggestion else "")
+    )
+
+
+def label_buttons(prefix: str, on_click: Callable, args: Callable[[str], tuple], *, extra: int = 0,
+                  name: Callable = lambda label: label.name, shift: bool = False) -> list:
+    """One button per label and skip, side by side, with the label's hotkey (Shift + it with `shift`): key
+    PREFIX-KEY, `on_click(*args(label key))`. Returns the `extra` columns left beside them."""
+    labels = (*scheme().labels, scheme().skip)
+    columns = st.columns(len(labels) + extra)
+    for column, label in zip(columns, labels):
+        column.button(name(label), key=f"{prefix}-{label.key}", width="stretch", on_click=on_click,
+                      args=args(label.key), shortcut=f"shift+{label.hotkey}" if shift else label.hotkey,
+                      help=None if shift else label.definition)
+    return columns[len(labels):]
 
 
 def suggestion_html(suggestion: Suggestion, sentence: str) -> str:

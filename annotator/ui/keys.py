@@ -61,3 +61,8 @@ def bind(bindings: dict[str, str]) -> None:
     """Make each key (as the browser names it: "1", "u", "Enter", "shift+1") press the button with that Streamlit
     key."""
     st.html(_SCRIPT % json.dumps(bindings).replace("</", "<\\/"), unsafe_allow_javascript=True)
+
+
+def for_labels(scheme, prefix: str, *, shift: bool = False) -> dict[str, str]:
+    """Each label's hotkey (Shift + it with `shift`) and the button PREFIX-KEY it presses (see `common.label_buttons`)."""
+    return {("shift+" if shift else "") + label.hotkey: f"{prefix}-{label.key}" for label in (*scheme.labels, scheme.skip)}

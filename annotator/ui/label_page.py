@@ -7,7 +7,7 @@ from collections import deque
 
 import streamlit as st
 
-from annotator import boilerplate, progress, queue, why
+from annotator import boilerplate, progress, queue
 from annotator.store import Filters, Store
 from annotator.ui import common, keys
 
@@ -40,10 +40,8 @@ def render() -> None:
 
 def hotkeys(scheme) -> dict[str, str]:
     """Each hotkey of the page and the button it presses (the buttons' Streamlit keys)."""
-    labels = (*scheme.labels, scheme.skip)
-    bound = {label.hotkey: f"label-{label.key}" for label in labels}
-    grouped = {f"shift+{label.hotkey}": f"group-{label.key}" for label in labels}
-    return {**bound, **grouped, "u": "undo", "Enter": "accept"}
+    return {**keys.for_labels(scheme, "label"), **keys.for_labels(scheme, "group", shift=True),
+            "u": "undo", "Enter": "accept"}
 
 
 def _settings(store: Store, loaded: common.LoadedModel | None) -> queue.QueueSettings:
@@ -172,23 +170,8 @@ def _show(store: Store, reviewer: str, sentence_id: str, loaded: common.LoadedMo
     suggestion = common.model_suggestion(store, loaded, sentence) if loaded else None
     if suggestion is None and (found := boilerplate.reason(sentence["text"])):  # with no model, still pre-marked
         suggestion = common.Suggestion(scheme.skip.key, 1.0, "", found)
-    terms = why.terms_of(suggestion.cues) if suggestion else []
-    st.html(
-        f"<style>{why.CSS}{common.button_css(scheme, 'label', suggestion.label if suggestion else None)}</style>"
-        + common.heading_html(sentence) + common.context_html(text, sentence, terms)
-        + (common.suggestion_html(suggestion, sentence["text"]) if suggestion else "")
-    )
-    columns = st.columns(len(scheme.labels) + 1)
-    for column, label in zip(columns, (*scheme.labels, scheme.skip)):
-        column.button(
-            label.name,
-            key=f"label-{label.key}",
-            shortcut=label.hotkey,
-            help=label.definition,
-            width="stretch",
-            on_click=_label,
-            args=(reviewer, sentence_id, label.key, suggestion),
-        )
+    common.sentence_view(sentence, text, suggestion, "label")
+    common.label_buttons("label", _label, lambda key: (reviewer, sentence_id, key, suggestion))
     if loaded:
         common.suggest_ahead(store, loaded, st.session_state.get("queue", [])[1:3])
     group = store.repeats(sentence_id, reviewer)
@@ -207,15 +190,10 @@ def _show(store: Store, reviewer: str, sentence_id: str, loaded: common.LoadedMo
 def _group_buttons(reviewer: str, ids: list[str], kind: str) -> None:
     """For a sentence repeated in other articles of its outlet kind: one button (Shift + the label's key) per label
     that labels the whole group at once."""
-    scheme = common.scheme()
     st.markdown(f"**Repeated:** the same text is in {len(ids) - 1} more {common.plain(kind)} sentences not yet "
                 f"labelled. Shift + a label's key labels all {len(ids)}; Undo takes them back together.")
-    columns = st.columns(len(scheme.labels) + 1)
-    for column, label in zip(columns, (*scheme.labels, scheme.skip)):
-        column.button(
-            f"All {len(ids)}: {label.name}", key=f"group-{label.key}", shortcut=f"shift+{label.hotkey}",
-            width="stretch", on_click=_label_group, args=(reviewer, ids, label.key),
-        )
+    common.label_buttons("group", _label_group, lambda key: (reviewer, ids, key),
+                         name=lambda label: f"All {len(ids)}: {label.name}", shift=True)
 
 
 def _restore_history(store: Store, reviewer: str) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from annotator import agreement, why
+from annotator import agreement
 from annotator.ui import common, keys
 
 SKIPPED = "review_skipped"  # session key: disputes this adjudicator passed over for now
@@ -75,24 +75,14 @@ def _show(store, adjudicator: str, dispute: dict) -> None:
     text = store.article(sentence["article_id"]).text
     loaded = common.current_model()
     suggestion = common.model_suggestion(store, loaded, sentence) if loaded else None
-    st.html(
-        f"<style>{why.CSS}{common.button_css(scheme, 'review', suggestion.label if suggestion else None)}</style>"
-        + common.heading_html(sentence)
-        + common.context_html(text, sentence, why.terms_of(suggestion.cues) if suggestion else [])
-        + common.votes_html(dispute["votes"])
-        + (common.suggestion_html(suggestion, sentence["text"]) if suggestion else "")
-    )
-    columns = st.columns(len(scheme.labels) + 2)
-    for column, label in zip(columns, (*scheme.labels, scheme.skip)):
-        column.button(label.name, key=f"review-{label.key}", shortcut=label.hotkey, help=label.definition,
-                      width="stretch", on_click=_settle, args=(adjudicator, dispute["sentence_id"], label.key))
-    columns[-1].button("Later", key="review-later", shortcut="n", width="stretch", help="Pass over it for now (n).",
-                       on_click=_later, args=(dispute["sentence_id"],))
+    common.sentence_view(sentence, text, suggestion, "review", between=common.votes_html(dispute["votes"]))
+    (later,) = common.label_buttons("review", _settle, lambda key: (adjudicator, dispute["sentence_id"], key), extra=1)
+    later.button("Later", key="review-later", shortcut="n", width="stretch", help="Pass over it for now (n).",
+                 on_click=_later, args=(dispute["sentence_id"],))
     if suggestion:
         st.button(f"Accept the model's: {scheme.get(suggestion.label).name}", key="review-accept", shortcut="Enter",
                   on_click=_settle, args=(adjudicator, dispute["sentence_id"], suggestion.label))
-    bindings = {label.hotkey: f"review-{label.key}" for label in (*scheme.labels, scheme.skip)}
-    keys.bind({**bindings, "n": "review-later", "Enter": "review-accept"})
+    keys.bind({**keys.for_labels(scheme, "review"), "n": "review-later", "Enter": "review-accept"})
 
 
 def _settle(adjudicator: str, sentence_id: str, label: str) -> None:

@@ -45,6 +45,14 @@ def store_trouble(error: sqlite3.DatabaseError) -> str:
     return trouble(error)
 
 
+def os_trouble(error: OSError, what: str = "") -> str:
+    """"FILE: reason" for an error of the system, naming the output that a temporary file stands for."""
+    from annotator.outputs import output_of
+
+    where = output_of(error.filename) if error.filename else what
+    return f"{where + ': ' if where else ''}{error.strerror or error}"
+
+
 @contextmanager
 def clean_errors():
     """Turn the library's input errors (all ValueError subclasses) and missing files into one line and exit 1."""
@@ -446,10 +454,8 @@ def score(
                    err=True)
         raise typer.Exit(143 if isinstance(stop, Stopped) else 130) from None
     except OSError as error:  # a full disk or a read-only folder, met while writing
-        from annotator.outputs import output_of
-
-        fail(f"{output_of(error.filename) if error.filename else 'writing the outputs'}: {error.strerror or error}; "
-             "the outputs were not written (files already there are as they were)")
+        fail(f"{os_trouble(error, 'writing the outputs')}; the outputs were not written (files already there are as "
+             "they were)")
     if not quiet:
         typer.echo(result.describe(), err=True)
     if result.failed:
@@ -557,9 +563,7 @@ def main() -> None:
     except sqlite3.DatabaseError as error:
         fail_now(store_trouble(error))
     except OSError as error:
-        from annotator.outputs import output_of
-
-        fail_now(f"{output_of(error.filename) + ': ' if error.filename else ''}{error.strerror or error}")
+        fail_now(os_trouble(error))
 
 
 def fail_now(message: str) -> None:

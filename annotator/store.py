@@ -663,11 +663,10 @@ class Store:
         """The sentences the reviewer has a live label (or skip) on."""
         return set(self._column("SELECT sentence_id FROM latest WHERE action = 'label' AND reviewer = ?", [reviewer]))
 
-    def label_times(self, since: str = "") -> pd.DataFrame:
-        """Every label row given since `since` (ISO time; all by default), undone or not: reviewer, label, time, origin.
-        What the team dashboard counts: work done, including work later taken back."""
-        return self._frame("SELECT reviewer, label, time, origin FROM annotations WHERE action = 'label' AND time >= ?"
-                           " ORDER BY seq", [since])
+    def label_times(self) -> pd.DataFrame:
+        """Every label row, undone or not: reviewer, label, time, origin. What the team dashboard counts: work done,
+        including work later taken back."""
+        return self._frame("SELECT reviewer, label, time, origin FROM annotations WHERE action = 'label' ORDER BY seq")
 
     def labelling_reviewers(self) -> list[str]:
         """Everyone with at least one live label, by name."""

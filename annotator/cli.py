@@ -481,7 +481,7 @@ def source(
 # installed tool, run from any folder, gets them too.
 STREAMLIT_OPTIONS = {
     "server.headless": "true", "server.runOnSave": "false", "server.fileWatcherType": "none",
-    "runner.magicEnabled": "false", "browser.gatherUsageStats": "false", "client.toolbarMode": "viewer",
+    "runner.magicEnabled": "false", "runner.postScriptGC": "false", "browser.gatherUsageStats": "false", "client.toolbarMode": "viewer",
     "client.showErrorDetails": "type", "logger.level": "warning",
 }
 

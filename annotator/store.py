@@ -217,6 +217,8 @@ class Store:
         self.scheme = scheme or load_scheme()
         self._registry = None
         self._lock = threading.RLock()
+        self._counts: dict[tuple, int] = {}  # see `_count`
+        self._counts_version = None
         if self.path.is_dir():
             raise StoreError(f"{self.path} is a folder; the store is a file in it (e.g. {self.path / 'annotations.db'})")
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -288,9 +290,12 @@ class Store:
         self.close()
 
     @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction, taken at once (`BEGIN IMMEDIATE`) so concurrent writers queue instead of failing."""
+    def _write(self, *, labels_only: bool = False) -> Iterator[sqlite3.Connection]:
+        """One write transaction, taken at once (`BEGIN IMMEDIATE`) so concurrent writers queue instead of failing.
+        `labels_only`: it appends to the label history only, so the kept counts (`_count`) stay true."""
         with self._lock:
+            if not labels_only:
+                self._counts.clear()
             self._db.execute("BEGIN IMMEDIATE")
             try:
                 yield self._db
@@ -313,6 +318,20 @@ class Store:
     def _one(self, sql: str, params: Iterable[Any] = ()) -> sqlite3.Row | None:
         with self._lock:
             return self._db.execute(sql, tuple(params)).fetchone()
+
+    def _count(self, sql: str, params: tuple = ()) -> int:
+        """A count over articles, sentences or predictions, kept until this connection writes anything but labels or
+        another connection commits (SQLite's `data_version`): the app asks for them on every key press, and a
+        count(*) over 50,000 sentences costs milliseconds each time."""
+        with self._lock:
+            version = self._db.execute("PRAGMA data_version").fetchone()[0]
+            if version != self._counts_version:
+                self._counts.clear()
+                self._counts_version = version
+            key = (sql, *params)
+            if key not in self._counts:
+                self._counts[key] = int(self._db.execute(sql, params).fetchone()[0])
+            return self._counts[key]
 
     @property
     def registry(self) -> sources.Registry:
@@ -409,7 +428,7 @@ class Store:
         self.scheme.check(label)
         if not reviewer or not reviewer.strip():
             raise ValueError("a reviewer name is required")
-        with self._write() as db:
+        with self._write(labels_only=True) as db:
             known = {row[0] for row in db.execute(
                 f"SELECT id FROM sentences WHERE id IN ({','.join('?' * len(sentence_ids))})", sentence_ids)}
             if missing := [sid for sid in sentence_ids if sid not in known]:
@@ -440,7 +459,7 @@ class Store:
             self.scheme.check(suggestion)
         if not reviewer or not reviewer.strip():
             raise ValueError("a reviewer name is required")
-        with self._write() as db:
+        with self._write(labels_only=True) as db:
             if not db.execute("SELECT 1 FROM sentences WHERE id = ?", (sentence_id,)).fetchone():
                 raise StoreError(f"unknown sentence id {sentence_id!r}")
             return _insert_annotation(
@@ -454,12 +473,12 @@ class Store:
         Appends an undo row and returns its seq, or None when there is nothing to undo. Repeated undos go back in
         time, one label each.
         """
-        with self._write() as db:
+        with self._write(labels_only=True) as db:
             return _undo_latest(db, reviewer, sentence_id, origin)
 
     def undo_many(self, reviewer: str, sentence_ids: list[str], *, origin: str = "app") -> list[int]:
         """Take back the reviewer's latest label of each sentence in one transaction (a bulk label, as one step)."""
-        with self._write() as db:
+        with self._write(labels_only=True) as db:
             done = [_undo_latest(db, reviewer, sid, origin) for sid in sentence_ids]
         return [seq for seq in done if seq is not None]
 
@@ -650,7 +669,7 @@ class Store:
         """(sentences the reviewer has labelled or skipped, all sentences), in one article or overall."""
         if article_id is None:  # overall: count the reviewer's current labels, not every sentence
             done = self._one("SELECT count(*) FROM latest WHERE reviewer = ? AND action = 'label'", [reviewer])
-            return int(done[0]), int(self._one("SELECT count(*) FROM sentences", [])[0])
+            return int(done[0]), self.size()[1]
         where, params = _filters(("s.article_id", article_id))
         row = self._one(
             f"SELECT sum(EXISTS ({_has_label_sql()})), count(*) FROM sentences s WHERE {where}", [reviewer, *params]
@@ -707,8 +726,7 @@ class Store:
 
     def size(self) -> tuple[int, int]:
         """(articles, sentences) in the store: two cheap counts, e.g. for cache keys."""
-        row = self._one("SELECT (SELECT count(*) FROM articles), (SELECT count(*) FROM sentences)")
-        return int(row[0]), int(row[1])
+        return self._count("SELECT count(*) FROM articles"), self._count("SELECT count(*) FROM sentences")
 
     def predicted_ids(self, model_id: str) -> list[str]:
         """Every sentence the model has a cached prediction for, smallest margin (least sure) first."""
@@ -716,7 +734,7 @@ class Store:
 
     def predicted_count(self, model_id: str) -> int:
         """How many sentences have a cached prediction from this model."""
-        return int(self._one("SELECT count(*) FROM predictions WHERE model_id = ?", [model_id])[0])
+        return self._count("SELECT count(*) FROM predictions WHERE model_id = ?", (model_id,))
 
     def unpredicted_article_ids(self, model_id: str) -> list[str]:
         """Articles with at least one sentence that has no cached prediction from this model."""

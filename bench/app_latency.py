@@ -10,9 +10,11 @@ prefetched in the background meanwhile).
 
 With `--browser N`: also the same in Debian's headless Chromium against a real `annotator app` server, key press to
 the next sentence shown, for N reviewers at once and then 1 on "most useful next" (the N switch to it together on a
-store nothing has predicted yet, so their sessions fill the cache at the same time); then checks that every key press
-stored exactly one label and that every sentence was predicted exactly once. The browser runs on the same machine
-as the server, so its own work is in the figures.
+store nothing has predicted yet, so their sessions fill the cache at the same time), first back to back (the next key
+as soon as the page is still), then with `--think` seconds (±50%) to read each sentence; then checks that every key
+press stored exactly one label and that every sentence was predicted exactly once. The browsers run on the same
+machine as the server, so their own work is in the figures: each Chromium page spends about 80-100 ms of CPU on
+Streamlit's redraw per key, and three of them share two cores with the server.
 """
 
 from __future__ import annotations
@@ -74,12 +76,16 @@ def clicks(at, label_keys: list[str], count: int, think: float = 0.0) -> list[fl
 
 def describe(name: str, timings: list[float]) -> str:
     ordered = sorted(timings)
-    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
-    return f"{name:<52} median {statistics.median(ordered):7.1f} ms   p95 {p95:7.1f} ms   ({len(ordered)} clicks)"
+    p90, p95 = (ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))] for share in (0.90, 0.95))
+    return (f"{name:<64} median {statistics.median(ordered):6.1f} ms   p90 {p90:6.1f} ms   p95 {p95:6.1f} ms"
+            f"   ({len(ordered)} clicks)")
 
 
-async def _reviewer(browser, url: str, name: str, hotkeys: list[str], count: int) -> list[float]:
-    """One reviewer in their own browser context: sign in, switch to "most useful next", press `count` keys."""
+async def _reviewer(browser, url: str, name: str, hotkeys: list[str], count: int, think: float) -> list[float]:
+    """One reviewer in their own browser context: sign in, switch to "most useful next", press `count` keys, each
+    `think` seconds (give or take half) after the page is still again, as a reviewer reads."""
+    import asyncio
+
     context = await browser.new_context()
     page = await context.new_page()
     await page.goto(f"{url}/?reviewer={name}")
@@ -91,6 +97,7 @@ async def _reviewer(browser, url: str, name: str, hotkeys: list[str], count: int
     await page.evaluate("document.activeElement.blur()")
     rng, timings = random.Random(name), []
     for _ in range(count):
+        await asyncio.sleep(think * rng.uniform(0.5, 1.5))
         before = await page.locator(".ann-context mark").inner_text()
         started = time.perf_counter()
         await page.keyboard.press(rng.choice(hotkeys))
@@ -102,8 +109,9 @@ async def _reviewer(browser, url: str, name: str, hotkeys: list[str], count: int
     return timings
 
 
-def browser_run(db: Path, model_path: Path, reviewers: int, count: int) -> list[str]:
-    """Key-to-next-sentence in Chromium for 1 reviewer, then `reviewers` at once; checks labels and predictions."""
+def browser_run(db: Path, model_path: Path, reviewers: int, count: int, think: float) -> list[str]:
+    """Key-to-next-sentence in Chromium for `reviewers` at once, then 1, back to back and with `think` seconds to
+    read; checks that every key press stored one label and that every sentence was predicted once."""
     import asyncio
     import socket
     import subprocess
@@ -130,24 +138,29 @@ def browser_run(db: Path, model_path: Path, reviewers: int, count: int) -> list[
             except OSError:
                 time.sleep(0.25)
 
-        async def run(names: list[str]) -> list[list[float]]:
+        async def run(names: list[str], pause: float) -> list[list[float]]:
             async with async_playwright() as playwright:
                 browser = await playwright.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox"])
                 try:
-                    return await asyncio.gather(*(_reviewer(browser, url, name, hotkeys, count) for name in names))
+                    return await asyncio.gather(*(_reviewer(browser, url, name, hotkeys, count, pause)
+                                                  for name in names))
                 finally:
                     await browser.close()
 
         # The team first, on a store no session has predicted yet: their sessions fill the cache at the same time.
-        for group in ([f"team{i}-{reviewers}" for i in range(reviewers)], [f"solo-{reviewers}"]):
+        names = []
+        for size, pause in ((reviewers, 0.0), (1, 0.0), (reviewers, think), (1, think)):
+            group = [f"{'team' if size > 1 else 'solo'}{i}-{'read' if pause else 'fast'}" for i in range(size)]
+            names += group
             started = time.perf_counter()
-            timings = asyncio.run(run(group))
-            label = f"Chromium, {len(group)} reviewer{'s' if len(group) > 1 else ''} at once, most useful next"
+            timings = asyncio.run(run(group, pause))
+            label = (f"Chromium, {size} reviewer{'s' if size > 1 else ''} at once, "
+                     + (f"{pause:g} s to read" if pause else "back to back"))
             lines.append(describe(label, [t for each in timings for t in each])
                          + f"  [{time.perf_counter() - started:.0f} s in all]")
         with Store(db) as store:
             history = store.history()
-            for name in [f"solo-{reviewers}", *(f"team{i}-{reviewers}" for i in range(reviewers))]:
+            for name in names:
                 rows = history[history["reviewer"] == name]
                 current = store.current_labels(reviewer=name)
                 ok = len(rows) == count == len(current) and rows["sentence_id"].is_unique
@@ -187,7 +200,7 @@ def main() -> None:
     keys = [label.key for label in (*load_scheme().labels, load_scheme().skip)]
     results = []
     if args.browser:  # first, on a store no session has predicted yet: the sessions share one fill
-        results += browser_run(db, model_path, args.browser, args.clicks)
+        results += browser_run(db, model_path, args.browser, args.clicks, args.think)
     for name, model, mode in () if args.only_browser else (("article order, no model", False, None),
                               ("article order, model suggestions", True, None),
                               ("most useful next, model", True, "useful")):

@@ -34,3 +34,18 @@ def test_a_project_with_its_own_scheme_uses_it(tmp_path, monkeypatch) -> None:
     assert config.labels_dir() == own and config.default_db() == own / "annotations.db"
     assert "Own reporting fact" in [label.name for label in scheme.load_scheme().labels]
     assert sources.load_registry().lookup(outlet="RT").kind == "state_media"
+
+
+def test_the_app_command_passes_the_checkout_s_streamlit_settings() -> None:
+    """`annotator app` passes on the command line what .streamlit/config.toml sets for a checkout, so an installed
+    tool run from any folder gets them too (no usage statistics, no file watcher, no garbage collection per key)."""
+    import tomllib
+    from pathlib import Path
+
+    from annotator.cli import STREAMLIT_OPTIONS
+
+    checkout = tomllib.loads((Path(__file__).resolve().parents[1] / ".streamlit" / "config.toml").read_text())
+    flat = {f"{section}.{name}": str(value).lower() for section, values in checkout.items()
+            for name, value in values.items() if f"{section}.{name}" not in ("server.address", "browser.serverAddress")}
+    assert flat == STREAMLIT_OPTIONS
+    assert STREAMLIT_OPTIONS["runner.postScriptGC"] == "false"

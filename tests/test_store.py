@@ -224,6 +224,27 @@ def test_predictions_save_and_load_with_derived_margin(store):
     assert len(store.predictions("m1")) == 1 and store.predictions("other").empty
 
 
+def test_kept_counts_follow_writes_here_and_in_another_connection(store):
+    """size() and predicted_count() are kept between calls (the app asks on every key); they must still change at
+    once when this store or another process adds articles or predictions, and labels must not empty them."""
+    assert store.size() == (2, 5) and store.predicted_count("m1") == 0
+    store.annotate(sentence_ids(store)[0], FIRST, "ann")
+    assert store.size() == (2, 5)
+    with Store(store.path) as other:  # another connection, as another process would be
+        other.add_articles([Article(id="art-three", text="A third story. It has two sentences.")])
+        frame = pd.DataFrame({"sentence_id": sentence_ids(other)[:3]})
+        for column in SCHEME.prob_columns():
+            frame[column] = 1 / len(SCHEME.prob_columns())
+        other.save_predictions(frame, "m1")
+    assert store.size() == (3, 7) and store.predicted_count("m1") == 3
+    store.add_articles([Article(id="art-four", text="A fourth story.")])
+    store.save_predictions(pd.DataFrame({"sentence_id": sentence_ids(store)[3:5], **{
+        column: [0.5, 0.5] if i == 0 else [0.5 / (len(SCHEME.prob_columns()) - 1)] * 2
+        for i, column in enumerate(SCHEME.prob_columns())}}), "m1")
+    assert store.size() == (4, 8) and store.predicted_count("m1") == 5
+    assert store.progress("ann") == (1, 8)
+
+
 def test_stats_of_an_empty_store_have_every_label(tmp_path):
     with Store(tmp_path / "empty.db") as store:
         tables = store.stats()

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import html
+import os
 
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -42,6 +45,12 @@ class LoadedModel:
 
 
 def scheme() -> Scheme:
+    """The label scheme in use, looked up once per labels folder (pages ask for it many times per key press)."""
+    return _scheme(os.environ.get("ANNOTATOR_LABELS"), os.environ.get("ANNOTATOR_PROJECT"), os.getcwd())
+
+
+@functools.lru_cache(maxsize=8)
+def _scheme(labels: str | None, project: str | None, cwd: str) -> Scheme:
     return load_scheme()
 
 
@@ -368,8 +377,17 @@ def model_suggestion(store: Store, loaded: LoadedModel, sentence: dict) -> Sugge
     return found
 
 
+AHEAD_DELAY = 0.15  # seconds: the page that asked is sent first; the reviewer is reading it meanwhile
+
+
 def suggest_ahead(store: Store, loaded: LoadedModel, sentence_ids: list[str]) -> None:
-    """Work out the suggestions of the next sentences in the background (kept for when they are shown)."""
+    """Work out the suggestions of the next sentences in the background (kept for when they are shown), starting a
+    moment later so that the work does not compete with drawing and sending the page that asked for it."""
+    def work(sentence_id: str) -> None:
+        time.sleep(AHEAD_DELAY)
+        if (loaded.id, sentence_id) not in _SUGGESTED:
+            model_suggestion(store, loaded, store.sentence(sentence_id))
+
     for sentence_id in sentence_ids:
         if (loaded.id, sentence_id) not in _SUGGESTED:
-            _AHEAD.submit(lambda sid=sentence_id: model_suggestion(store, loaded, store.sentence(sid)))
+            _AHEAD.submit(work, sentence_id)

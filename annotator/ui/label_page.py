@@ -22,9 +22,18 @@ def render() -> None:
         return
     store = common.store()
     _restore_history(store, name)
-    _elsewhere_notice(name)
     loaded = common.current_model()
     settings = _settings(store, loaded)
+    _labelling(store, name, settings, loaded)
+    keys.bind(hotkeys(common.scheme()))
+    common.guidelines()
+
+
+@st.fragment
+def _labelling(store: Store, name: str, settings: queue.QueueSettings, loaded: common.LoadedModel | None) -> None:
+    """The sentence, its buttons, progress and undo: a key press reruns only this part of the page (a Streamlit
+    fragment), not the queue controls, filters, navigation and sidebar, which do not change with it."""
+    _elsewhere_notice(name)
     sentence_id = _current(store, name, settings)
     _progress(store, name, settings)
     if not store.size()[1]:
@@ -34,8 +43,6 @@ def render() -> None:
     else:
         _show(store, name, sentence_id, loaded)
     _undo_button(name)
-    keys.bind(hotkeys(common.scheme()))
-    common.guidelines()
 
 
 def hotkeys(scheme) -> dict[str, str]:
@@ -172,8 +179,6 @@ def _show(store: Store, reviewer: str, sentence_id: str, loaded: common.LoadedMo
         suggestion = common.Suggestion(scheme.skip.key, 1.0, "", found)
     common.sentence_view(sentence, text, suggestion, "label")
     common.label_buttons("label", _label, lambda key: (reviewer, sentence_id, key, suggestion))
-    if loaded:
-        common.suggest_ahead(store, loaded, st.session_state.get("queue", [])[1:3])
     group = store.repeats(sentence_id, reviewer)
     if group:
         _group_buttons(reviewer, [sentence_id, *group], sentence["outlet_kind"] or "unknown")
@@ -185,6 +190,8 @@ def _show(store: Store, reviewer: str, sentence_id: str, loaded: common.LoadedMo
             on_click=_label,
             args=(reviewer, sentence_id, suggestion.label, suggestion),
         )
+    if loaded:
+        common.suggest_ahead(store, loaded, st.session_state.get("queue", [])[1:3])
 
 
 def _group_buttons(reviewer: str, ids: list[str], kind: str) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
 from pathlib import Path
 
 import pytest
@@ -56,9 +55,7 @@ def pg_server(tmp_path_factory):
     except ImportError as error:
         pytest.skip(f"PostgreSQL tests need pgserver and psycopg: {error}")
     try:
-        with warnings.catch_warnings():  # platformdirs: XDG_RUNTIME_DIR is not set (as root, in CI)
-            warnings.simplefilter("ignore")
-            server = pgserver.get_server(tmp_path_factory.mktemp("pgdata"), cleanup_mode="stop")
+        server = pgserver.get_server(tmp_path_factory.mktemp("pgdata"), cleanup_mode="stop")
     except Exception as error:  # noqa: BLE001 - whatever stops it, the reason is the skip message
         pytest.skip(f"pgserver cannot start a PostgreSQL server here: {error}")
     # A throwaway server: no fsync (the tests kill clients, never the server), so that each test's CREATE DATABASE

@@ -249,6 +249,28 @@ def store_backup(
     typer.echo(f"backed up to {out}: {counts}")
 
 
+@store_app.command("copy")
+def store_copy(
+    source: Annotated[str, typer.Argument(metavar="SRC", help="The store to copy: an SQLite file or a postgresql:// URL.")],
+    target: Annotated[str, typer.Argument(metavar="DST", help="An empty store to copy into: a new SQLite file or an empty database's URL.")],
+) -> None:
+    """Copy a whole store (articles, sentences, the full history, adjudications, predictions, reviewers) into an
+    empty one, between any two engines, and check the counts afterwards.
+
+    Example: annotator store copy labels/annotations.db postgresql://annotator@db.example.org:5432/annotator
+    """
+    from annotator.store import copy_store
+
+    if config.as_db(source) == config.as_db(target):
+        fail("SRC and DST are the same store")
+    if not config.is_db_url(source) and not Path(source).is_file():
+        fail(f"{source}: no such store")
+    with clean_errors(), open_store(source) as src, open_store(target) as dst:
+        counts = copy_store(src, dst)
+    typer.echo(f"copied {config.shown_db(source)} to {config.shown_db(target)}: "
+               + ", ".join(f"{table} {count}" for table, count in counts.items()))
+
+
 reviewer_app = typer.Typer(
     help="The team's reviewers: who signs in to the app, and with which role.\n\n"
     "Example: annotator reviewer add maria --role adjudicator",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import pytest
@@ -69,6 +70,7 @@ def pg_server(tmp_path_factory):
 
     # Stopped at once: a clean shutdown would first write out every test database (a checkpoint of many seconds).
     pg_ctl(["-m", "immediate", "-w", "stop"], pgdata=server.pgdata, user=server.system_user)
+    logging.getLogger("pgserver").disabled = True  # its own stop, finding the server stopped, would log an error
     server.cleanup()
 
 

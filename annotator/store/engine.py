@@ -8,8 +8,9 @@ DDL types and clauses, the write lock, the schema version's home, kept counts, s
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator, Sequence
-from contextlib import closing
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import closing, contextmanager
+from itertools import count
 from pathlib import Path
 from typing import Any
 
@@ -45,7 +46,16 @@ def _row_factory(cursor):
     return lambda values: kind(values)
 
 
-class SQLite:
+class _Engine:
+    """What both engines do alike, through their own `reading()`."""
+
+    def stream(self, sql: str, params: Sequence[Any]) -> Iterator[Any]:
+        """Rows of one query from a snapshot of its own, streamed."""
+        with self.reading() as rows:  # type: ignore[attr-defined]
+            yield from rows(sql, params)
+
+
+class SQLite(_Engine):
     """The embedded engine: one file, WAL, `BEGIN IMMEDIATE` writes."""
 
     name = "sqlite"
@@ -113,11 +123,22 @@ class SQLite:
     def data_version(db) -> int:
         return db.execute("PRAGMA data_version").fetchone()[0]
 
-    def stream(self, sql: str, params: Sequence[Any]) -> Iterator[sqlite3.Row]:
-        """Rows of one query from a read-only connection of its own: one snapshot, one row at a time."""
-        with closing(sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True, timeout=30)) as reader:
+    @contextmanager
+    def reading(self) -> Iterator[Callable[..., Iterator[Any]]]:
+        """`rows(sql, params)` for queries on a read-only connection of its own, all in one snapshot (one read
+        transaction: WAL lets writers go on meanwhile), each streamed one row at a time."""
+        uri = f"{self.path.resolve().as_uri()}?mode=ro"
+        with closing(sqlite3.connect(uri, uri=True, timeout=30, isolation_level=None)) as reader:
             reader.row_factory = sqlite3.Row
-            yield from reader.execute(sql, tuple(params))
+            reader.execute("BEGIN")
+            try:
+                yield lambda sql, params=(): reader.execute(sql, tuple(params))
+            finally:
+                reader.execute("ROLLBACK")
+
+    @staticmethod
+    def reset_serial(db, table: str, column: str) -> None:
+        """After rows were copied in with their own keys: SQLite's AUTOINCREMENT has followed them already."""
 
     @staticmethod
     def trouble(error: BaseException) -> str:
@@ -181,7 +202,7 @@ class _Connection:
         self.raw.close()
 
 
-class PostgreSQL:
+class PostgreSQL(_Engine):
     """A shared server: BEGIN plus one advisory lock per write transaction, the schema version in a one-row table."""
 
     name = "postgresql"
@@ -251,19 +272,33 @@ class PostgreSQL:
     def prepare(self, db) -> None:
         pass
 
-    def stream(self, sql: str, params: Sequence[Any]) -> Iterator[Row]:
-        """Rows of one query through a server-side cursor on a connection of its own, in one REPEATABLE READ
-        snapshot: a few hundred rows in memory at a time however large the store."""
+    @contextmanager
+    def reading(self) -> Iterator[Callable[..., Iterator[Any]]]:
+        """`rows(sql, params)` for queries on a connection of its own, all in one REPEATABLE READ read-only
+        snapshot, each through a server-side cursor: a few hundred rows in memory at a time however large the store."""
         import psycopg
 
+        names = count()
         with closing(psycopg.connect(self.url, row_factory=_row_factory, connect_timeout=10)) as reader:
             reader.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
             reader.read_only = True
-            with reader.cursor(name="annotator_stream") as cursor:
-                cursor.itersize = 500
-                cursor.execute(self.sql(sql), tuple(params))
-                yield from cursor
-            reader.rollback()
+
+            def rows(sql: str, params: Sequence[Any] = ()) -> Iterator[Any]:
+                with reader.cursor(name=f"annotator_read_{next(names)}") as cursor:
+                    cursor.itersize = 500
+                    cursor.execute(self.sql(sql), tuple(params))
+                    yield from cursor
+
+            try:
+                yield rows
+            finally:
+                reader.rollback()
+
+    @staticmethod
+    def reset_serial(db, table: str, column: str) -> None:
+        """After rows were copied in with their own keys: the identity's next value follows the largest."""
+        db.execute(f"SELECT setval(pg_get_serial_sequence('{table}', '{column}'), max({column})) FROM {table}"
+                   f" HAVING max({column}) IS NOT NULL")
 
     @staticmethod
     def trouble(error: BaseException) -> str:

@@ -115,3 +115,22 @@ def test_postgresql_refusals_are_one_line(tmp_path, pg_server):
         db.execute("CREATE TABLE other (x integer)")
     result = CliRunner().invoke(app, ["stats", "--db", foreign])
     assert result.exit_code == 1 and "not an annotator store" in result.output
+
+
+def test_pg_dump_and_pg_restore_back_up_a_postgresql_store(tmp_path, pg_server):
+    """The README's backup for PostgreSQL: a custom-format pg_dump restored into a new database is the same store,
+    and its history goes on after the restored seqs."""
+    import subprocess
+
+    from pgserver._commands import POSTGRES_BIN_PATH
+
+    source, restored, dump = pg_database(pg_server), pg_database(pg_server), tmp_path / "annotations.dump"
+    filled(tmp_path / "seed.db")
+    copy(tmp_path / "seed.db", source)
+    subprocess.run([POSTGRES_BIN_PATH / "pg_dump", "--format=custom", "--file", dump, source], check=True)
+    subprocess.run([POSTGRES_BIN_PATH / "pg_restore", "--dbname", restored, dump], check=True)
+    before = snapshot(source)
+    assert_same(before, snapshot(restored))
+    with Store(restored) as store:
+        seq = store.annotate(before["sentences"]["sentence_id"][0], store.scheme.keys[0], "carl")
+        assert seq == before["history"]["seq"].max() + 1

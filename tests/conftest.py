@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -48,16 +50,20 @@ ENGINES = ["sqlite", "postgresql"]
 
 
 @pytest.fixture(scope="session")
-def pg_server(tmp_path_factory):
+def pg_server():
     """A PostgreSQL server of the test session (pgserver: no system install); stopped when the session ends."""
     try:
         import pgserver
         import psycopg
     except ImportError as error:
         pytest.skip(f"PostgreSQL tests need pgserver and psycopg: {error}")
+    # Its own folder in /tmp, not under pytest's: pytest makes /tmp/pytest-of-USER private again whenever a session
+    # starts (another one may, meanwhile), and the server runs as its own user (pgserver's, when started as root).
+    folder = Path(tempfile.mkdtemp(prefix="annotator-pg-"))
     try:
-        server = pgserver.get_server(tmp_path_factory.mktemp("pgdata"), cleanup_mode="stop")
+        server = pgserver.get_server(folder / "pgdata", cleanup_mode="stop")
     except Exception as error:  # noqa: BLE001 - whatever stops it, the reason is the skip message
+        shutil.rmtree(folder, ignore_errors=True)
         pytest.skip(f"pgserver cannot start a PostgreSQL server here: {error}")
     # A throwaway server: no fsync (the tests kill clients, never the server), so that each test's CREATE DATABASE
     # and the thousands of commits of the concurrency tests cost little.
@@ -69,9 +75,13 @@ def pg_server(tmp_path_factory):
     from pgserver._commands import pg_ctl
 
     # Stopped at once: a clean shutdown would first write out every test database (a checkpoint of many seconds).
-    pg_ctl(["-m", "immediate", "-w", "stop"], pgdata=server.pgdata, user=server.system_user)
     logging.getLogger("pgserver").disabled = True  # its own stop, finding the server stopped, would log an error
+    try:
+        pg_ctl(["-m", "immediate", "-w", "stop"], pgdata=server.pgdata, user=server.system_user)
+    except Exception:  # noqa: BLE001 - then cleanup() below stops or kills it
+        pass
     server.cleanup()
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 def pg_database(server) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import closing, contextmanager
+from functools import lru_cache
 from itertools import count
 from pathlib import Path
 from typing import Any
@@ -37,13 +38,16 @@ class Row(tuple):
         return list(self.names)
 
 
+@lru_cache(maxsize=256)
+def _row_class(names: tuple[str, ...]) -> type[Row]:
+    return type("Row", (Row,), {"__slots__": (), "names": names})
+
+
 def _row_factory(cursor):
-    """psycopg's row factory making `Row`s, one subclass per result (its column names)."""
+    """psycopg's row factory making `Row`s, one subclass per set of column names (the store asks a few dozen)."""
     if cursor.description is None:
         return tuple
-    names = tuple(column.name for column in cursor.description)
-    kind = type("Row", (Row,), {"__slots__": (), "names": names})
-    return lambda values: kind(values)
+    return _row_class(tuple(column.name for column in cursor.description))
 
 
 class _Engine:
@@ -97,10 +101,6 @@ class SQLite(_Engine):
     @staticmethod
     def begin(db) -> None:
         db.execute("BEGIN IMMEDIATE")
-
-    @staticmethod
-    def in_transaction(db) -> bool:
-        return db.in_transaction
 
     @staticmethod
     def version(db) -> int:
@@ -245,10 +245,6 @@ class PostgreSQL(_Engine):
     def begin(db) -> None:
         db.execute("BEGIN")
         db.execute(f"SELECT pg_advisory_xact_lock({WRITE_LOCK})")
-
-    @staticmethod
-    def in_transaction(db) -> bool:
-        return db.in_transaction
 
     @staticmethod
     def version(db) -> int:

@@ -25,7 +25,9 @@ app = typer.Typer(
 )
 
 DbOption = Annotated[
-    Optional[Path], typer.Option("--db", help="SQLite store (default: labels/annotations.db in the current folder, or $ANNOTATOR_DB).")
+    Optional[str],
+    typer.Option("--db", help="The store: an SQLite file, or a postgresql://user@host:5432/dbname URL (default: "
+                 "labels/annotations.db in the current folder, or $ANNOTATOR_DB)."),
 ]
 ModelOption = Annotated[
     Optional[Path], typer.Option("--model", help="Model file (default: models/model.skops in the current folder, or $ANNOTATOR_MODEL).")
@@ -39,10 +41,27 @@ def fail(message: str) -> None:
     raise typer.Exit(1)
 
 
-def store_trouble(error: sqlite3.DatabaseError) -> str:
+def store_trouble(error: BaseException) -> str:
     from annotator.store import trouble  # the store module imports pandas: not for every --help
 
     return trouble(error)
+
+
+def database_errors() -> tuple[type[BaseException], ...]:
+    """What either engine raises: sqlite3's errors, and psycopg's once a PostgreSQL store has imported it."""
+    psycopg = sys.modules.get("psycopg")
+    return (sqlite3.DatabaseError,) + ((psycopg.Error,) if psycopg is not None else ())
+
+
+def db_of(db: str | Path | None) -> str | Path:
+    """The store named by --db (an SQLite file or a postgresql:// URL), or the default one."""
+    return config.as_db(db) if db else config.default_db()
+
+
+def store_file(db: str | Path | None) -> Path | None:
+    """The store's file, which no output may overwrite; None for a PostgreSQL store."""
+    chosen = db_of(db)
+    return None if config.is_db_url(chosen) else Path(chosen)
 
 
 def os_trouble(error: OSError, what: str = "") -> str:
@@ -60,16 +79,16 @@ def clean_errors():
         yield
     except (ValueError, FileNotFoundError, IsADirectoryError, PermissionError) as error:
         fail(str(error))
-    except sqlite3.DatabaseError as error:
+    except database_errors() as error:
         fail(store_trouble(error))
 
 
-def open_store(db: Path | None):
+def open_store(db: str | Path | None):
     """The store at `db` (or the default); a store that cannot be opened is one Error line."""
     from annotator.store import Store, StoreError
 
     try:
-        return Store(db or config.default_db())
+        return Store(db_of(db))
     except StoreError as error:
         fail(str(error))
 
@@ -141,7 +160,7 @@ def export(
     from annotator import formats, outputs
 
     with clean_errors():
-        outputs.refuse_overwriting([out], store=db or config.default_db(), model=config.default_model())
+        outputs.refuse_overwriting([out], store=store_file(db), model=config.default_model())
         with open_store(db) as store:
             count = formats.write_labels(store.label_records(reviewer=reviewer), out, format)
     typer.echo(f"wrote {count} labels to {out}")
@@ -222,12 +241,34 @@ def store_backup(
     from annotator import outputs
 
     with clean_errors():
-        outputs.refuse_overwriting([out], store=db or config.default_db(), model=config.default_model())
+        outputs.refuse_overwriting([out], store=store_file(db), model=config.default_model())
         with open_store(db) as store:
             store.backup(out)
         with open_store(out) as copy:
             counts = copy.counts()
     typer.echo(f"backed up to {out}: {counts}")
+
+
+@store_app.command("copy")
+def store_copy(
+    source: Annotated[str, typer.Argument(metavar="SRC", help="The store to copy: an SQLite file or a postgresql:// URL.")],
+    target: Annotated[str, typer.Argument(metavar="DST", help="An empty store to copy into: a new SQLite file or an empty database's URL.")],
+) -> None:
+    """Copy a whole store (articles, sentences, the full history, adjudications, predictions, reviewers) into an
+    empty one, between any two engines, and check the counts afterwards.
+
+    Example: annotator store copy labels/annotations.db postgresql://annotator@db.example.org:5432/annotator
+    """
+    from annotator.store import copy_store
+
+    if config.as_db(source) == config.as_db(target):
+        fail("SRC and DST are the same store")
+    if not config.is_db_url(source) and not Path(source).is_file():
+        fail(f"{source}: no such store")
+    with clean_errors(), open_store(source) as src, open_store(target) as dst:
+        counts = copy_store(src, dst)
+    typer.echo(f"copied {config.shown_db(source)} to {config.shown_db(target)}: "
+               + ", ".join(f"{table} {count}" for table, count in counts.items()))
 
 
 reviewer_app = typer.Typer(
@@ -335,12 +376,12 @@ def train(
     out = out or config.default_model()
     with clean_errors():
         outputs.refuse_overwriting([out, json_out], inputs=labels or training.shipped_label_files(),
-                                   store=db or config.default_db())
+                                   store=store_file(db))
         if labels:
             frame = training.training_frame(label_files=labels)
         else:
-            store_path = db or config.default_db()
-            store = open_store(store_path) if store_path.exists() else None
+            path = store_file(db)
+            store = open_store(db) if path is None or path.exists() else None
             frame = training.training_frame(store=store)
         with tqdm(total=100, unit="%", disable=not sys.stderr.isatty()) as bar:
 
@@ -512,13 +553,15 @@ def app_(
     with clean_errors(), open_store(db) as store:
         accounts.check_address(store, address)
     # Absolute, so that a relative --db or --model means "from here" whatever folder Streamlit resolves from.
-    env = dict(os.environ, ANNOTATOR_DB=str(Path(db or config.default_db()).resolve()))
+    # A PostgreSQL URL is left as it is.
+    chosen = db_of(db)
+    env = dict(os.environ, ANNOTATOR_DB=chosen if config.is_db_url(chosen) else str(Path(chosen).resolve()))
     env["ANNOTATOR_MODEL"] = str(Path(model_path or config.default_model()).resolve())
     env["ANNOTATOR_LABELS"] = str(config.labels_dir().resolve())
     argv = [sys.executable, "-m", "streamlit", "run", str(config.APP_PATH)]
     for option, value in {**STREAMLIT_OPTIONS, "server.address": address, "server.port": port}.items():
         argv += [f"--{option}", str(value)]
-    typer.echo(f"annotator app on http://{address}:{port}  (store {env['ANNOTATOR_DB']}; Ctrl+C stops it)")
+    typer.echo(f"annotator app on http://{address}:{port}  (store {config.shown_db(env['ANNOTATOR_DB'])}; Ctrl+C stops it)")
     sys.stdout.flush()
     # This process becomes Streamlit (exec, not a child): stopping the command, by Ctrl+C or SIGTERM, stops the server.
     os.execve(sys.executable, argv, env)
@@ -540,7 +583,7 @@ def quickstart(
     from annotator import quickstart as qs
 
     with clean_errors():
-        steps = qs.run(db=db or config.default_db(), model_path=model_path or config.default_model(), report=report)
+        steps = qs.run(db=db_of(db), model_path=model_path or config.default_model(), report=report)
     for line in steps:
         typer.echo(line)
     if not no_app:
@@ -560,7 +603,7 @@ def main() -> None:
     read-only folder) said in one line instead of a traceback."""
     try:
         app()
-    except sqlite3.DatabaseError as error:
+    except database_errors() as error:
         fail_now(store_trouble(error))
     except OSError as error:
         fail_now(os_trouble(error))

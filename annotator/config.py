@@ -46,9 +46,37 @@ def labels_dir() -> Path:
     return own if (own / "scheme.toml").is_file() else shipped_labels_dir()
 
 
-def default_db() -> Path:
-    """The embedded SQLite store: `ANNOTATOR_DB`, or `labels/annotations.db` in the project folder."""
-    return Path(os.environ.get("ANNOTATOR_DB") or project_dir() / "labels" / "annotations.db")
+DB_URL_PREFIXES = ("postgresql://", "postgres://")
+
+
+def is_db_url(db: str | Path | None) -> bool:
+    """Whether `db` names a PostgreSQL store (a `postgresql://` URL) rather than an SQLite file."""
+    return str(db or "").startswith(DB_URL_PREFIXES)
+
+
+def as_db(db: str | Path) -> str | Path:
+    """A store as named by a user: a PostgreSQL URL stays a string, anything else is an SQLite file's path."""
+    return str(db) if is_db_url(db) else Path(db)
+
+
+def shown_db(db: str | Path) -> str:
+    """`db` as it may be printed: a URL without its password (`postgresql://user:***@host/db`)."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    text = str(db)
+    if not is_db_url(text):
+        return text
+    parts = urlsplit(text)
+    if parts.password is None:
+        return text
+    host = parts.netloc.rpartition("@")[2]
+    return urlunsplit(parts._replace(netloc=f"{parts.username or ''}:***@{host}"))
+
+
+def default_db() -> str | Path:
+    """The store: `ANNOTATOR_DB` (an SQLite file or a `postgresql://` URL), or the embedded SQLite file
+    `labels/annotations.db` in the project folder."""
+    return as_db(os.environ.get("ANNOTATOR_DB") or project_dir() / "labels" / "annotations.db")
 
 
 def default_model() -> Path:
@@ -56,12 +84,12 @@ def default_model() -> Path:
     return Path(os.environ.get("ANNOTATOR_MODEL") or project_dir() / "models" / "model.skops")
 
 
-def paths() -> dict[str, Path]:
+def paths() -> dict[str, Path | str]:
     """Every place above, resolved, for `annotator paths`."""
     return {
         "project": project_dir().resolve(),
         "labels": labels_dir().resolve(),
-        "store": default_db().resolve(),
+        "store": shown_db(db) if is_db_url(db := default_db()) else Path(db).resolve(),
         "model": default_model().resolve(),
         "shipped labels": shipped_labels_dir(),
         "seeds": seeds_dir(),

@@ -22,7 +22,7 @@ def run(*, db: Path, model_path: Path, report: Path) -> Iterator[str]:
     """
     with Store(db) as store:
         counts = store.add_articles(read.read_articles([config.seeds_dir()]))
-        yield f"store {db}: {counts}"
+        yield f"store {config.shown_db(db)}: {counts}"
         seed_labels = config.labels_dir() / "seed.jsonl"
         if seed_labels.exists():
             yield f"seed labels: {store.import_label_records(formats.read_labels(seed_labels))}"

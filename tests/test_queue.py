@@ -24,8 +24,9 @@ def synthetic_articles(count: int, sentences: int = 5) -> list[Article]:
 
 
 @pytest.fixture
-def store(tmp_path):
-    with Store(tmp_path / "queue.db") as opened:
+def store(new_db):
+    """A store on each engine (conftest `new_db`): the queue reads only through the store, alike on both."""
+    with Store(new_db("queue.db")) as opened:
         opened.add_articles(synthetic_articles(4))
         yield opened
 

@@ -1,4 +1,5 @@
-"""The SQLite label store: imports, append-only annotations, undo, adjudication, queues and predictions."""
+"""The label store on both engines (SQLite and PostgreSQL, see conftest `new_db`): imports, append-only annotations,
+undo, adjudication, queues and predictions. The tests of SQLite's file (pragmas, migration, backup) are SQLite's only."""
 
 from __future__ import annotations
 
@@ -33,8 +34,8 @@ ARTICLES = [
 
 
 @pytest.fixture
-def store(tmp_path):
-    with Store(tmp_path / "sub" / "labels.db") as store:
+def store(new_db):
+    with Store(new_db("labels.db")) as store:
         store.add_articles(ARTICLES)
         yield store
 
@@ -43,12 +44,13 @@ def sentence_ids(store: Store, article_id: str | None = None) -> list[str]:
     return list(store.sentences(article_id)["sentence_id"])
 
 
-def test_store_file_uses_wal_foreign_keys_and_a_schema_version(store):
-    assert store.path.exists()
-    assert store.pragma("journal_mode") == "wal"
-    assert store.pragma("foreign_keys") == 1
-    assert store.pragma("user_version") == SCHEMA_VERSION
-    assert store.pragma("busy_timeout") >= 10_000
+def test_store_file_uses_wal_foreign_keys_and_a_schema_version(tmp_path):
+    with Store(tmp_path / "sub" / "labels.db") as store:
+        assert store.path.exists()
+        assert store.pragma("journal_mode") == "wal"
+        assert store.pragma("foreign_keys") == 1
+        assert store.pragma("user_version") == SCHEMA_VERSION
+        assert store.pragma("busy_timeout") >= 10_000
 
 
 def test_newer_schema_version_is_refused_with_a_clear_error(tmp_path):
@@ -106,8 +108,8 @@ def test_sentences_keep_exact_offsets_and_article_context(store):
     assert store.sentence(ids[0])["prev_text"] == ""
 
 
-def test_empty_articles_are_reported_and_skipped(tmp_path):
-    with Store(tmp_path / "s.db") as store:
+def test_empty_articles_are_reported_and_skipped(new_db):
+    with Store(new_db()) as store:
         counts = store.add_articles([Article(id="blank", text="  \n", source="blank.txt")])
     assert counts.articles_new == 0 and "blank.txt" in counts.skipped[0]
 
@@ -245,8 +247,8 @@ def test_kept_counts_follow_writes_here_and_in_another_connection(store):
     assert store.progress("ann") == (1, 8)
 
 
-def test_stats_of_an_empty_store_have_every_label(tmp_path):
-    with Store(tmp_path / "empty.db") as store:
+def test_stats_of_an_empty_store_have_every_label(new_db):
+    with Store(new_db()) as store:
         tables = store.stats()
         assert tables["per_label"]["current"].sum() == 0 and list(tables["per_label"]["label"]) == SCHEME.all_keys
         assert list(tables["per_reviewer"].columns) == ["reviewer", *SCHEME.all_keys, "total"]
@@ -290,11 +292,11 @@ def test_stats_and_counts(store):
     assert counts["annotations"] == 3 and counts["labelled_sentences"] == 2 and counts["reviewers"] == 2
 
 
-def test_import_label_records_rebuilds_unknown_articles_and_skips_duplicates(tmp_path, store):
+def test_import_label_records_rebuilds_unknown_articles_and_skips_duplicates(new_db, store):
     store.annotate(sentence_ids(store)[1], FIRST, "ann")
     store.annotate(sentence_ids(store)[2], SECOND, "ann")
     records = list(store.label_records())
-    with Store(tmp_path / "empty.db") as fresh:
+    with Store(new_db()) as fresh:
         counts = fresh.import_label_records(records)
         assert (counts.articles_new, counts.sentences_new, counts.annotations_new) == (1, 2, 2)
         rebuilt = fresh.article("art-one").text
@@ -320,9 +322,9 @@ def test_an_export_streams_one_snapshot_while_labelling_goes_on(store):
     assert [r.sentence_id for r in store.label_records()] == ids[1:4]
 
 
-def test_import_label_records_without_ids_or_offsets(tmp_path):
+def test_import_label_records_without_ids_or_offsets(new_db):
     records = [LabelRecord(text="A lone sentence.", label=FIRST)] * 2
-    with Store(tmp_path / "s.db") as store:
+    with Store(new_db()) as store:
         first = store.import_label_records(records[:1], reviewer="ann")
         second = store.import_label_records(records[1:], reviewer="ann")
         assert (first.articles_new, first.annotations_new) == (1, 1)
@@ -337,14 +339,14 @@ def test_import_reports_records_that_contradict_the_stored_text(store):
 
 
 
-def test_importing_the_article_after_its_labels_replaces_the_pieced_together_text(tmp_path):
+def test_importing_the_article_after_its_labels_replaces_the_pieced_together_text(new_db):
     article = ARTICLES[0]
-    with Store(tmp_path / "full.db") as full:
+    with Store(new_db()) as full:
         full.add_articles([article])
         full.annotate(sentence_ids(full)[1], SECOND, "ann")
         records = list(full.label_records())
         expected = full.sentences(article.id)[["idx", "start", "text"]].values.tolist()
-    with Store(tmp_path / "labels_first.db") as store:
+    with Store(new_db()) as store:
         store.import_label_records(records)
         assert store.article(article.id).text.strip() == records[0].text
         counts = store.add_articles([article])
@@ -354,11 +356,11 @@ def test_importing_the_article_after_its_labels_replaces_the_pieced_together_tex
         assert list(store.current_labels("ann")["label"]) == [SECOND]
 
 
-def test_a_bad_record_leaves_nothing_behind(tmp_path):
+def test_a_bad_record_leaves_nothing_behind(new_db):
     good = LabelRecord(text="Fine words.", label=FIRST, article_id="new", start=0, reviewer="ann")
     clash = LabelRecord(text="Other words", label=FIRST, article_id="new", start=0, reviewer="ann")
     lone = LabelRecord(text="Alone here.", label=SECOND, article_id="other", reviewer="ann", meta={"suggestion": "?"})
-    with Store(tmp_path / "s.db") as store:
+    with Store(new_db()) as store:
         counts = store.import_label_records([good, clash, lone])
         assert (counts.articles_new, counts.sentences_new, counts.annotations_new) == (1, 1, 1)
         assert len(counts.skipped) == 2 and "unknown label '?'" in counts.skipped[1]

@@ -1,5 +1,6 @@
-"""The store's connection: opening (and creating or migrating) the file, one write transaction at a time, reads under
-a lock, kept counts, backups; and the errors and counts the store reports."""
+"""The store's connection: opening (and creating or migrating) the store, one write transaction at a time, reads under
+a lock, kept counts, backups; and the errors and counts the store reports. What differs between SQLite and PostgreSQL
+is in `engine`."""
 
 from __future__ import annotations
 
@@ -18,6 +19,8 @@ import pandas as pd
 from annotator import sources
 from annotator.scheme import Scheme, load_scheme
 from annotator.store import schema
+from annotator.store.engine import PostgreSQL, SQLite, engine_for, shown
+from annotator.store.engine import trouble as engine_trouble
 
 BATCH = 500  # articles or label records written per transaction
 
@@ -26,16 +29,9 @@ class StoreError(ValueError):
     """A store that cannot be used, or a request naming something the store does not hold."""
 
 
-def trouble(error: sqlite3.DatabaseError) -> str:
-    """One line for SQLite refusing the store, with what the user can do about it."""
-    text = str(error)
-    if "full" in text:
-        hint = "the disk is full: free some space and run it again; an import adds only what is not there yet"
-    elif "readonly" in text or "read-only" in text:
-        hint = "the store's file or folder is read-only: name a writable one with --db"
-    else:
-        hint = "a damaged file, or not an annotator store"
-    return f"the store cannot be used: {text} ({hint})"
+def trouble(error: BaseException) -> str:
+    """One line for the engine (SQLite or PostgreSQL) refusing the store, with what the user can do about it."""
+    return engine_trouble(error)
 
 
 @dataclass
@@ -72,59 +68,84 @@ def utc_now() -> str:
 
 
 class StoreBase:
-    """The connection to the store at `path` (created with its folders and schema when missing); `Store` adds the
-    reads and writes."""
+    """The connection to the store at `path`: an SQLite file (created with its folders and schema when missing) or a
+    `postgresql://` URL (its database must exist; the tables are created when missing); `Store` adds the reads and
+    writes."""
+
+    engine: SQLite | PostgreSQL
 
     def __init__(self, path: str | Path, *, scheme: Scheme | None = None):
-        self.path = Path(path)
         self.scheme = scheme or load_scheme()
         self._registry = None
         self._lock = threading.RLock()
         self._counts: dict[tuple, int] = {}  # see `_count`
         self._counts_version = None
+        try:
+            self.engine = engine_for(path)
+        except ValueError as error:
+            raise StoreError(str(error)) from None
+        if isinstance(self.engine, PostgreSQL):
+            self.path = str(path)  # the URL, password and all: a key for caches, never printed (see `where`)
+            try:
+                self._db = self.engine.connect()
+            except ValueError as error:
+                raise StoreError(str(error)) from None
+        else:
+            self.path = Path(path)
+            self._db = self._connect_sqlite()
+        try:
+            self._open_schema()
+        except self.engine.errors as error:
+            self._db.close()
+            raise StoreError(f"{self.where}: not a readable annotator store ({self.engine.trouble(error)})") from None
+        except Exception:
+            self._db.close()
+            raise
+
+    @property
+    def where(self) -> str:
+        """The store as it may be printed: its file, or its URL without the password."""
+        return shown(self.path)
+
+    def _connect_sqlite(self):
         if self.path.is_dir():
             raise StoreError(f"{self.path} is a folder; the store is a file in it (e.g. {self.path / 'annotations.db'})")
         self.path.parent.mkdir(parents=True, exist_ok=True)
         if not all(os.access(p, os.W_OK) for p in (self.path.parent, self.path) if p.exists()):
             raise StoreError(f"{self.path}: the store or its folder is read-only. SQLite writes beside the file (its "
                              "-wal and -shm files) even to read: copy it to a writable folder and name that with --db")
-        self._db = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
-        self._db.row_factory = sqlite3.Row
-        self._db.execute("PRAGMA busy_timeout = 30000")
-        self._db.execute("PRAGMA foreign_keys = ON")
-        # In WAL mode NORMAL never corrupts the file; a power cut (not a crash) may lose the last few labels.
-        self._db.execute("PRAGMA synchronous = NORMAL")
-        try:
-            self._open_schema()
-        except sqlite3.DatabaseError as error:
-            self._db.close()
-            raise StoreError(f"{self.path}: not a readable annotator store ({error})") from None
-        except Exception:
-            self._db.close()
-            raise
+        return self.engine.connect()
+
     def _open_schema(self) -> None:
-        version = self._db.execute("PRAGMA user_version").fetchone()[0]
+        version = self.engine.version(self._db)
         if version > schema.SCHEMA_VERSION:
             raise StoreError(
-                f"{self.path}: store schema version {version} is newer than this annotator knows "
+                f"{self.where}: store schema version {version} is newer than this annotator knows "
                 f"({schema.SCHEMA_VERSION}); upgrade annotator to open it"
             )
         if version == schema.SCHEMA_VERSION:
             return
-        if self._db.execute("PRAGMA journal_mode = WAL").fetchone()[0].lower() != "wal":
-            raise StoreError(f"{self.path}: cannot switch the store to WAL mode")
+        try:
+            self.engine.prepare(self._db)
+        except ValueError as error:
+            raise StoreError(str(error)) from None
         with self._write() as db:
-            if not schema.create_or_migrate(db):
-                raise StoreError(f"{self.path}: an SQLite file that is not an annotator store")
+            if not schema.create_or_migrate(db, self.engine):
+                what = "an SQLite file" if self.engine.name == "sqlite" else "a database"
+                raise StoreError(f"{self.where}: {what} that is not an annotator store (it holds other tables)")
 
     def close(self) -> None:
         self._db.close()
 
     def backup(self, path: str | Path) -> Path:
         """A consistent copy of the whole store at `path`, taken while others may go on writing (SQLite's online
-        backup API), written through a temporary file: a failed backup leaves the previous one as it was."""
+        backup API), written through a temporary file: a failed backup leaves the previous one as it was.
+        A PostgreSQL store is backed up by the server's own tools (pg_dump), which this refuses to stand in for."""
         from annotator import outputs
 
+        if isinstance(self.engine, PostgreSQL):
+            raise StoreError(f"{self.where} is a PostgreSQL store: back it up with pg_dump (e.g. pg_dump --format=custom"
+                             " --file annotations.dump URL), or copy it into an SQLite file with `annotator store copy`")
         with outputs.atomic(path) as temporary:
             target = sqlite3.connect(temporary)
             try:
@@ -141,13 +162,14 @@ class StoreBase:
         self.close()
 
     @contextmanager
-    def _write(self, *, labels_only: bool = False) -> Iterator[sqlite3.Connection]:
-        """One write transaction, taken at once (`BEGIN IMMEDIATE`) so concurrent writers queue instead of failing.
+    def _write(self, *, labels_only: bool = False) -> Iterator[Any]:
+        """One write transaction, taken at once (SQLite's `BEGIN IMMEDIATE`; on PostgreSQL, BEGIN and one advisory
+        lock that every writer takes) so concurrent writers queue instead of failing.
         `labels_only`: it appends to the label history only, so the kept counts (`_count`) stay true."""
         with self._lock:
             if not labels_only:
                 self._counts.clear()
-            self._db.execute("BEGIN IMMEDIATE")
+            self.engine.begin(self._db)
             try:
                 yield self._db
             except BaseException:
@@ -166,16 +188,18 @@ class StoreBase:
         with self._lock:
             return [row[0] for row in self._db.execute(sql, tuple(params))]
 
-    def _one(self, sql: str, params: Iterable[Any] = ()) -> sqlite3.Row | None:
+    def _one(self, sql: str, params: Iterable[Any] = ()) -> Any:
         with self._lock:
             return self._db.execute(sql, tuple(params)).fetchone()
 
     def _count(self, sql: str, params: tuple = ()) -> int:
         """A count over articles, sentences or predictions, kept until this connection writes anything but labels or
         another connection commits (SQLite's `data_version`): the app asks for them on every key press, and a
-        count(*) over 50,000 sentences costs milliseconds each time."""
+        count(*) over 50,000 sentences costs milliseconds each time. PostgreSQL has no such signal: counted each time."""
         with self._lock:
-            version = self._db.execute("PRAGMA data_version").fetchone()[0]
+            if not self.engine.keeps_counts:
+                return int(self._db.execute(sql, params).fetchone()[0])
+            version = self.engine.data_version(self._db)
             if version != self._counts_version:
                 self._counts.clear()
                 self._counts_version = version
@@ -192,4 +216,6 @@ class StoreBase:
 
     def pragma(self, name: str) -> Any:
         """The value of an SQLite pragma (journal_mode, user_version, ...), for checks and diagnostics."""
+        if self.engine.name != "sqlite":
+            raise StoreError(f"{self.where}: pragmas are SQLite's; this is a PostgreSQL store")
         return self._one(f"PRAGMA {name}")[0]

@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import json
 import random
-import sqlite3
 from collections.abc import Iterator
-from contextlib import closing
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,7 +36,7 @@ class Filters:
 
     def sql(self) -> tuple[str, list[Any]]:
         """An SQL condition on sentences `s` joined to articles `ar`, and its parameters."""
-        where, params = ["1"], []
+        where, params = ["1 = 1"], []
         for column, values in (("ar.outlet", self.outlets), ("ar.outlet_kind", self.kinds)):
             if values:
                 where.append(f"{column} IN ({','.join('?' * len(values))})")
@@ -120,7 +118,7 @@ class Queries(StoreBase):
                 SELECT sentence_id FROM latest WHERE action = 'label' GROUP BY sentence_id HAVING count(*) >= 2)"""
         # CROSS JOIN fixes the loop order: one article's sentences first, whatever the planner's statistics say.
         rows = (
-            "sentences s CROSS JOIN latest l ON l.sentence_id = s.id" if article_id is not None
+            f"sentences s {self.engine.cross_join} latest l ON l.sentence_id = s.id" if article_id is not None
             else "latest l JOIN sentences s ON s.id = l.sentence_id"
         )
         return self._frame(
@@ -143,8 +141,8 @@ class Queries(StoreBase):
                 adj AS ({current_sql("adjudicate")}),
                 agreed AS (
                     SELECT sentence_id, min(label) AS label, count(DISTINCT label) AS labels, count(*) AS n_reviewers,
-                           group_concat(reviewer, ',') AS reviewer, max(time) AS time
-                    FROM (SELECT * FROM cur ORDER BY sentence_id, reviewer) GROUP BY sentence_id
+                           {self.engine.group_concat("reviewer")} AS reviewer, max(time) AS time
+                    FROM (SELECT * FROM cur ORDER BY sentence_id, reviewer) AS ordered GROUP BY sentence_id
                 ),
                 decided AS (
                     SELECT adj.sentence_id, adj.label, 'adjudication' AS decided_by,
@@ -236,8 +234,9 @@ class Queries(StoreBase):
             columns, order = ", p.label AS prediction, p.confidence, p.margin", "p.margin, s.id"
         return self._frame(
             f"""SELECT s.id AS sentence_id, {CONTEXT_COLUMNS} {columns} FROM {source}
-                WHERE NOT EXISTS ({has_label_sql()}) AND {where} ORDER BY {order} LIMIT ?""",
-            [*first, reviewer, *params, -1 if limit is None else limit],
+                WHERE NOT EXISTS ({has_label_sql()}) AND {where} ORDER BY {order}"""
+            + ("" if limit is None else " LIMIT ?"),
+            [*first, reviewer, *params] + ([] if limit is None else [limit]),
         )
 
     def progress(self, reviewer: str, article_id: str | None = None) -> tuple[int, int]:
@@ -247,7 +246,8 @@ class Queries(StoreBase):
             return int(done[0]), self.size()[1]
         where, params = where_equal(("s.article_id", article_id))
         row = self._one(
-            f"SELECT sum(EXISTS ({has_label_sql()})), count(*) FROM sentences s WHERE {where}", [reviewer, *params]
+            f"SELECT sum(CASE WHEN EXISTS ({has_label_sql()}) THEN 1 ELSE 0 END), count(*) FROM sentences s WHERE {where}",
+            [reviewer, *params],
         )
         return int(row[0] or 0), int(row[1])
 
@@ -372,8 +372,8 @@ class Queries(StoreBase):
     def label_records(self, reviewer: str | None = None) -> Iterator[LabelRecord]:
         """Current labels (skips included) and adjudications as label records, ordered by article, offset, reviewer.
 
-        Streamed from a read-only connection of its own: the export reads one snapshot of the store, holds one row
-        at a time, and labelling goes on meanwhile.
+        Streamed from a read-only connection of its own (on PostgreSQL through a server-side cursor): the export
+        reads one snapshot of the store, holds a few rows at a time, and labelling goes on meanwhile.
         """
         where, params = where_equal(("a.reviewer", reviewer))
         sql = f"""
@@ -381,12 +381,10 @@ class Queries(StoreBase):
             SELECT cur.*, {CONTEXT_COLUMNS}
             FROM cur JOIN sentences s ON s.id = cur.sentence_id JOIN articles ar ON ar.id = s.article_id
             ORDER BY s.article_id, s.start, cur.reviewer, cur.action DESC"""
-        with closing(sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True, timeout=30)) as reader:
-            reader.row_factory = sqlite3.Row
-            yield from (self._label_record(row) for row in reader.execute(sql, params * 2))
+        yield from (self._label_record(row) for row in self.engine.stream(sql, params * 2))
 
     @staticmethod
-    def _label_record(row: sqlite3.Row) -> LabelRecord:
+    def _label_record(row: Any) -> LabelRecord:
         meta = {
             "outlet_kind": row["outlet_kind"],
             "title": row["title"],

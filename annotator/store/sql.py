@@ -1,4 +1,6 @@
-"""SQL pieces that the store's reads and writes share: the repeat key, the current-label rule, the filters."""
+"""SQL pieces that the store's reads and writes share: the repeat key, the current-label rule, the filters.
+
+Written in the SQL both engines accept (see `engine.py`): `1 = 1` for "no condition", not SQLite's bare `1`."""
 
 from __future__ import annotations
 
@@ -14,14 +16,14 @@ CONTEXT_COLUMNS = """
 """
 
 
-def current_sql(action: str, where: str = "1") -> str:
+def current_sql(action: str, where: str = "1 = 1") -> str:
     return CURRENT.format(action=action, where=where)
 
 
 def where_equal(*pairs: tuple[str, str | None]) -> tuple[str, list[str]]:
     """An SQL condition (and its parameters) requiring each column to equal its value, where the value is given."""
     given = [(column, value) for column, value in pairs if value is not None]
-    return " AND ".join([f"{column} = ?" for column, _ in given] or ["1"]), [value for _, value in given]
+    return " AND ".join([f"{column} = ?" for column, _ in given] or ["1 = 1"]), [value for _, value in given]
 
 
 def has_label_sql() -> str:

@@ -4,8 +4,8 @@ undos, bulk labels), reviewers, the prediction cache, and label records imported
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Iterable
+from typing import Any
 from itertools import islice
 
 import numpy as np
@@ -45,8 +45,8 @@ class Writes(StoreBase):
             for article in articles:
                 kind = self.registry.kind_of(outlet=article.outlet, url=article.url)
                 inserted = db.execute(
-                    "INSERT OR IGNORE INTO articles (id, title, outlet, outlet_kind, url, date, text, added_at)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    "INSERT INTO articles (id, title, outlet, outlet_kind, url, date, text, added_at)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
                     (article.id, article.title, article.outlet, kind, article.url, article.date, article.text, now),
                 ).rowcount
                 known = db.execute("SELECT start, \"end\", text FROM sentences WHERE article_id = ?", (article.id,))
@@ -68,7 +68,8 @@ class Writes(StoreBase):
                     )
                 sentences = [s for s in split[article.id] if not any(s.start < e and b < s.end for b, e, _ in spans)]
                 counts.sentences_new += db.executemany(
-                    'INSERT OR IGNORE INTO sentences (id, article_id, idx, start, "end", text) VALUES (?, ?, ?, ?, ?, ?)',
+                    'INSERT INTO sentences (id, article_id, idx, start, "end", text) VALUES (?, ?, ?, ?, ?, ?)'
+                    " ON CONFLICT (id) DO NOTHING",
                     [(s.id, s.article_id, s.index, s.start, s.end, s.text) for s in sentences],
                 ).rowcount
                 if spans:
@@ -165,7 +166,12 @@ class Writes(StoreBase):
     def put_reviewer(self, name: str, role: str, password_hash: str) -> None:
         """Add a reviewer, or replace their role and password."""
         with self._write() as db:
-            db.execute("INSERT OR REPLACE INTO reviewers VALUES (?, ?, ?, ?)", (name, role, password_hash, utc_now()))
+            db.execute(
+                """INSERT INTO reviewers (name, role, password_hash, created_at) VALUES (?, ?, ?, ?)
+                   ON CONFLICT (name) DO UPDATE SET role = excluded.role, password_hash = excluded.password_hash,
+                                                    created_at = excluded.created_at""",
+                (name, role, password_hash, utc_now()),
+            )
 
 
     # Predictions
@@ -188,15 +194,18 @@ class Writes(StoreBase):
         margin = frame["margin"] if "margin" in frame else top - (ranked[:, -2] if len(keys) > 1 else 0)
         margin = np.asarray(margin, dtype=float) + (np.asarray(label, dtype=object) == self.scheme.skip.key)
         rows = [
-            (sid, model_id, lab, float(conf), float(marg), json.dumps(dict(zip(keys, map(float, p)))))
+            (sid, model_id, lab, float(conf), float(marg), json.dumps(dict(zip(keys, map(float, p)))), sid)
             for sid, lab, conf, marg, p in zip(frame["sentence_id"], label, confidence, margin, probs)
         ]
         with self._write() as db:
             if replace:
                 db.execute("DELETE FROM predictions WHERE model_id = ?", (model_id,))
             return db.executemany(
-                """INSERT OR REPLACE INTO predictions (sentence_id, model_id, label, confidence, margin, probabilities)
-                   SELECT ?1, ?2, ?3, ?4, ?5, ?6 WHERE EXISTS (SELECT 1 FROM sentences WHERE id = ?1)""",
+                """INSERT INTO predictions (sentence_id, model_id, label, confidence, margin, probabilities)
+                   SELECT ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM sentences WHERE id = ?)
+                   ON CONFLICT (sentence_id, model_id) DO UPDATE SET label = excluded.label,
+                       confidence = excluded.confidence, margin = excluded.margin,
+                       probabilities = excluded.probabilities""",
                 rows,
             ).rowcount
 
@@ -229,7 +238,7 @@ class Writes(StoreBase):
         return counts
 
     def _import_record(
-        self, db: sqlite3.Connection, record: LabelRecord, origin: str, reviewer: str, counts: ImportCounts,
+        self, db: Any, record: LabelRecord, origin: str, reviewer: str, counts: ImportCounts,
         touched: set[str],
     ) -> None:
         self.scheme.check(record.label)
@@ -263,7 +272,7 @@ class Writes(StoreBase):
             ).fetchone()
         else:
             known = db.execute(
-                f"SELECT 1 FROM ({current_sql(action, 'l.sentence_id = ? AND a.reviewer = ?')}) WHERE label = ?",
+                f"SELECT 1 FROM ({current_sql(action, 'l.sentence_id = ? AND a.reviewer = ?')}) AS cur WHERE label = ?",
                 (sentence_id, who, record.label),
             ).fetchone()
         if known:
@@ -276,7 +285,7 @@ class Writes(StoreBase):
         counts.annotations_new += 1
 
     def _import_sentence(
-        self, db: sqlite3.Connection, record: LabelRecord, article_id: str, text: str, rebuilt: bool,
+        self, db: Any, record: LabelRecord, article_id: str, text: str, rebuilt: bool,
         counts: ImportCounts,
     ) -> str:
         """The id of the record's sentence in the store, adding it (and its text to a rebuilt article) if missing."""
@@ -316,7 +325,7 @@ def _with_id(article: Article) -> Article:
     return Article(**{**article.to_dict(), "id": article_id_for(article.text)})
 
 
-def _undo_latest(db: sqlite3.Connection, reviewer: str, sentence_id: str | None, origin: str) -> int | None:
+def _undo_latest(db: Any, reviewer: str, sentence_id: str | None, origin: str) -> int | None:
     """Append an undo of the reviewer's latest label or adjudication not yet undone (of `sentence_id` if given)."""
     where, params = where_equal(("a.reviewer", reviewer), ("a.sentence_id", sentence_id))
     row = db.execute(
@@ -334,18 +343,22 @@ def _undo_latest(db: sqlite3.Connection, reviewer: str, sentence_id: str | None,
 
 
 def _insert_annotation(
-    db: sqlite3.Connection, sentence_id: str, reviewer: str, label: str, action: str, undoes: int | None,
+    db: Any, sentence_id: str, reviewer: str, label: str, action: str, undoes: int | None,
     suggestion: str | None, suggestion_confidence: float | None, time: str, origin: str,
 ) -> int:
     """Append one annotation row and bring `latest` up to date with it, in the caller's transaction."""
     seq = db.execute(
         """INSERT INTO annotations (sentence_id, reviewer, label, action, undoes, suggestion, suggestion_confidence,
-                                    time, origin) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                                    time, origin) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq""",
         (sentence_id, reviewer, label, action, undoes, suggestion, suggestion_confidence, time, origin),
-    ).lastrowid
+    ).fetchone()[0]
     if action != "undo":
         key = "" if action == "adjudicate" else reviewer
-        db.execute("INSERT OR REPLACE INTO latest VALUES (?, ?, ?, ?)", (key, action, sentence_id, seq))
+        db.execute(
+            """INSERT INTO latest (reviewer, action, sentence_id, seq) VALUES (?, ?, ?, ?)
+               ON CONFLICT (reviewer, action, sentence_id) DO UPDATE SET seq = excluded.seq""",
+            (key, action, sentence_id, seq),
+        )
         return seq
     undone = db.execute("SELECT reviewer, action FROM annotations WHERE seq = ?", (undoes,)).fetchone()
     action = undone["action"]
@@ -357,11 +370,12 @@ def _insert_annotation(
     ).fetchone()
     db.execute("DELETE FROM latest WHERE reviewer = ? AND action = ? AND sentence_id = ?", (key, action, sentence_id))
     if row[0] is not None:
-        db.execute("INSERT INTO latest VALUES (?, ?, ?, ?)", (key, action, sentence_id, row[0]))
+        db.execute("INSERT INTO latest (reviewer, action, sentence_id, seq) VALUES (?, ?, ?, ?)",
+                   (key, action, sentence_id, row[0]))
     return seq
 
 
-def _free_sentence_id(db: sqlite3.Connection, article_id: str, text: str) -> str:
+def _free_sentence_id(db: Any, article_id: str, text: str) -> str:
     """`sentence_id_for` with the first occurrence number not already taken (a sentence repeated in an article)."""
     occurrence = 0
     while db.execute("SELECT 1 FROM sentences WHERE id = ?", (sid := sentence_id_for(article_id, text, occurrence),)).fetchone():
@@ -369,7 +383,7 @@ def _free_sentence_id(db: sqlite3.Connection, article_id: str, text: str) -> str
     return sid
 
 
-def _renumber(db: sqlite3.Connection, article_ids: set[str]) -> None:
+def _renumber(db: Any, article_ids: set[str]) -> None:
     """Make `idx` the position by offset again in articles that gained imported sentences."""
     for article_id in article_ids:
         db.execute(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ctypes
 import re
+import threading
 
 import blingfire
 
@@ -45,9 +46,11 @@ def _abbreviation_before(text: str, end: int) -> bool:
     return len(word) == 1 and word.isupper() and after.isupper()
 
 
-class _Blingfire:
+class _Blingfire(threading.local):
     """`blingfire.text_to_sentences` with one output buffer reused across calls: the library allocates a new
-    ctypes buffer per call, which cost as much as the splitting itself on short paragraphs."""
+    ctypes buffer per call, which cost as much as the splitting itself on short paragraphs. One buffer per thread:
+    the library call releases the GIL, so a shared buffer let the app's threads (sessions scoring suggestions and
+    filling the prediction cache at once) overwrite each other's sentences, and sentences went missing."""
 
     def __init__(self) -> None:
         self._buffer = ctypes.create_string_buffer(1 << 16)

@@ -180,3 +180,28 @@ def test_overlong_sentence_is_cut_but_nothing_is_lost(text: str) -> None:
     spans = split_spans(text)
     assert len(spans) > 1
     assert_partition(text, spans)
+
+
+def test_splitting_from_several_threads_at_once_gives_the_same_sentences() -> None:
+    """The app splits in several threads at once (sessions, the suggestion thread, cache fills); blingfire's call
+    releases the GIL, so a buffer shared between threads once lost sentences."""
+    import threading
+
+    texts = [" ".join(f"Sentence {n} of text {i} says the talks went on in district {n * i}." for n in range(40))
+             for i in range(12)]
+    expected = [split_spans(text) for text in texts]
+    wrong: list[int] = []
+
+    def work(offset: int) -> None:
+        for _ in range(4):
+            for i in range(len(texts)):
+                k = (i + offset) % len(texts)
+                if split_spans(texts[k]) != expected[k]:
+                    wrong.append(k)
+
+    threads = [threading.Thread(target=work, args=(offset,)) for offset in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not wrong

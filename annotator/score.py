@@ -295,6 +295,16 @@ def sigint_ignored() -> Iterator[None]:
         signal.signal(signal.SIGINT, previous)
 
 
+def _forked_worker() -> None:
+    """A forked worker's start. Ctrl+C is the parent's to handle: a worker stopped by it halfway through writing to
+    the pool's queues left the pool broken and the parent waiting for ever. SIGTERM ends the worker at once (it
+    inherited the parent's handler, which unwinds instead). Its garbage collector leaves what it inherited alone, so
+    the parent's memory is not copied."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    gc.freeze()
+
+
 @contextmanager
 def executor(jobs: int, dask: str | None = None, *, fork: bool = sys.platform == "linux") -> Iterator[tuple[Submit, int]]:
     """A `submit(fn, *args) -> future` for the chosen engine, and how many tasks to keep in flight.
@@ -329,8 +339,13 @@ def executor(jobs: int, dask: str | None = None, *, fork: bool = sys.platform ==
         # The pool forks all its workers at the first submit, before it starts its own threads. Each worker freezes
         # what it inherited, so its garbage collector never walks (and so copies) the parent's memory.
         context = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=gc.freeze) as pool:
+        pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_forked_worker)
+        try:
             yield pool.submit, IN_FLIGHT_PER_WORKER * jobs
+        except BaseException:  # Ctrl+C or SIGTERM: drop the queued chunks, let the running ones end, then stop
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
+        pool.shutdown(wait=True)
     elif jobs > 1:
         from joblib.externals.loky import get_reusable_executor
 

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import functools
 import html
-import os
 
 import threading
 import time
@@ -45,12 +43,6 @@ class LoadedModel:
 
 
 def scheme() -> Scheme:
-    """The label scheme in use, looked up once per labels folder (pages ask for it many times per key press)."""
-    return _scheme(os.environ.get("ANNOTATOR_LABELS"), os.environ.get("ANNOTATOR_PROJECT"), os.getcwd())
-
-
-@functools.lru_cache(maxsize=8)
-def _scheme(labels: str | None, project: str | None, cwd: str) -> Scheme:
     return load_scheme()
 
 

@@ -382,7 +382,7 @@ def default_lexicons() -> dict[str, tuple[str, ...]]:
     return found
 
 
-# The media outlets of the `independent` lexicon (the rest of it is evidence and non-official speakers).
+# The media outlets of the `independent` lexicon (the rest of it is evidence and named organisations that are not official).
 MEDIA_IN_INDEPENDENT = (
     "reuters", "associated press", "ap", "afp", "agence france-presse", "bbc", "cnn", "new york times", "washington post",
     "wall street journal", "financial times", "guardian", "al jazeera", "bloomberg", "kyiv independent", "kyiv post",
@@ -423,8 +423,9 @@ class Batch:
 
 # Cue words mean little alone: whether the speaker is an official, independent or a state outlet decides the label;
 # a speaker who is not an official, or an official talking through an outlet ("told Reuters"), is told apart too.
-PAIRS = (("cue", "role"), ("cue", "independent"), ("cue", "state_media"), ("cue", "narrative"), ("cue", "nonofficial"),
-         ("role", "nonofficial"), ("channel", "role"), ("role", "narrative"))
+# A generic source ("analysts say") is the outlet's own voice in a state outlet, a named one is relayed evidence.
+PAIRS = (("cue", "role"), ("cue", "independent"), ("cue", "generic"), ("cue", "state_media"), ("cue", "narrative"),
+         ("cue", "nonofficial"), ("role", "nonofficial"), ("channel", "role"), ("role", "narrative"))
 # Who a cue attributes to (`Parse._speakers`): an official role, or a speaker who is not an official, near the cue.
 SPEAKER_WINDOW = 4
 SPEAKER_FLAGS = ("speaker: role", "speaker: nonofficial")

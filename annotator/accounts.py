@@ -12,6 +12,7 @@ import base64
 import hashlib
 import hmac
 import secrets
+import time
 
 from annotator.store import Store, StoreError
 
@@ -44,6 +45,40 @@ def verify(store: Store, name: str, password: str) -> str | None:
     attempt = hashlib.scrypt(password.encode("utf-8"), salt=base64.b64decode(salt), dklen=32, n=int(n), r=int(r),
                              p=int(p))
     return found["role"] if found and hmac.compare_digest(attempt, base64.b64decode(digest)) else None
+
+
+SESSION_HOURS = 12
+
+
+def session_token(store: Store, name: str, *, now: float | None = None, hours: float = SESSION_HOURS) -> str:
+    """A token that signs `name` in again until it expires, kept in the app's URL so that a reload (or another app
+    server on the same store) keeps the reviewer signed in. It is signed with the reviewer's stored password hash,
+    so a password reset ends every session; nothing new is stored."""
+    found = store.reviewer(name)
+    if not found:
+        raise StoreError(f"no reviewer {name!r}")
+    expires = int((time.time() if now is None else now) + hours * 3600)
+    body = f"{base64.urlsafe_b64encode(name.encode('utf-8')).decode().rstrip('=')}.{expires}"
+    return f"{body}.{_signature(found['password_hash'], body)}"
+
+
+def from_token(store: Store, token: str, *, now: float | None = None) -> tuple[str, str] | None:
+    """The (name, role) a `session_token` signs in, or None when it is malformed, forged, expired or its reviewer's
+    password has been reset since."""
+    try:
+        encoded, expires, signature = token.split(".")
+        name = base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4)).decode("utf-8")
+        alive = int(expires) > (time.time() if now is None else now)
+    except (ValueError, UnicodeDecodeError):
+        return None
+    found = store.reviewer(name)
+    if not (alive and found and hmac.compare_digest(signature, _signature(found["password_hash"], f"{encoded}.{expires}"))):
+        return None
+    return name, found["role"]
+
+
+def _signature(key: str, body: str) -> str:
+    return hmac.new(key.encode("utf-8"), body.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
 def team_mode(store: Store) -> bool:

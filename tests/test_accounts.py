@@ -35,3 +35,21 @@ def test_the_app_refuses_other_addresses_without_a_reviewer_list(tmp_path) -> No
     assert "ann" in listed.output and "password" not in listed.output
     with Store(db) as store:
         accounts.check_address(store, "0.0.0.0")  # with a list, reviewers must sign in: allowed
+
+
+def test_a_session_token_signs_its_reviewer_in_until_it_expires_or_the_password_is_reset(tmp_path) -> None:
+    with Store(tmp_path / "t.db") as store:
+        accounts.add(store, "maria", "adjudicator")
+        accounts.add(store, "bob")
+        token = accounts.session_token(store, "maria", now=1_000_000)
+        assert accounts.from_token(store, token, now=1_000_000 + 3600) == ("maria", "adjudicator")
+        assert accounts.from_token(store, token, now=1_000_000 + accounts.SESSION_HOURS * 3600 + 1) is None  # expired
+        encoded, expires, signature = token.split(".")
+        bob = accounts.session_token(store, "bob", now=1_000_000).split(".")[0]
+        for forged in (f"{bob}.{expires}.{signature}", f"{encoded}.{int(expires) + 10**6}.{signature}",
+                       f"{encoded}.{expires}.{'0' * len(signature)}", "", "a.b", "!!.1.x", token + "x"):
+            assert accounts.from_token(store, forged, now=1_000_000) is None, forged
+        accounts.add(store, "maria", "adjudicator")  # a password reset ends her sessions
+        assert accounts.from_token(store, token, now=1_000_000) is None
+        with pytest.raises(StoreError, match="no reviewer"):
+            accounts.session_token(store, "nobody")

@@ -406,6 +406,17 @@ def test_team_mode_signs_reviewers_in_and_only_adjudicators_settle_disputes(db) 
     lead.sidebar.button[0].click().run()
     lead.switch_page("annotator/ui/review_page.py").run()
     assert not lead.exception and lead.button(key=f"review-{FIRST}")
+    reloaded = AppTest.from_file(APP, default_timeout=30)  # a reload: the URL's session token signs her in again
+    reloaded.query_params["session"] = lead.query_params["session"]
+    reloaded.run()
+    assert "lead" in reloaded.sidebar.markdown[0].value and "(adjudicator)" in reloaded.sidebar.markdown[0].value
+    reloaded.sidebar.button(key="reviewer_change").click().run()  # signing out drops the token from the URL
+    assert "session" not in reloaded.query_params and "reviewer" not in reloaded.session_state
+    forged = AppTest.from_file(APP, default_timeout=30)
+    _, expires, signature = lead.query_params["session"].split(".")
+    forged.query_params["session"] = f"YW5u.{expires}.{signature}"  # "ann" with the lead's signature
+    forged.run()
+    assert "reviewer" not in forged.session_state and "Sign in" in forged.info[0].value
 
 
 def test_the_model_page_offers_the_current_labels_as_the_export_file(db, tmp_path) -> None:

@@ -130,8 +130,9 @@ def plain(text: str) -> str:
 
 
 def reviewer_input() -> None:
-    """Who is labelling, in the sidebar. Team mode (the store has a reviewer list): sign in with name and password.
-    Local mode: any name, kept in the page's URL so that a reload keeps it.
+    """Who is labelling, in the sidebar. Team mode (the store has a reviewer list): sign in with name and password,
+    then a signed, expiring token in the page's URL (`accounts.session_token`) keeps it over a reload. Local mode:
+    any name, kept in the page's URL so that a reload keeps it.
 
     The field goes away once the name is set, so the labelling hotkeys never type into it.
     """
@@ -141,6 +142,9 @@ def reviewer_input() -> None:
         st.sidebar.button("Sign out" if role else "Change reviewer", key="reviewer_change", on_click=_forget_reviewer)
         return
     if accounts.team_mode(store()):
+        if (token := st.query_params.get("session")) and (found := accounts.from_token(store(), str(token))):
+            st.session_state["reviewer"], st.session_state["role"] = found  # a reload keeps the reviewer signed in
+            st.rerun()
         with st.sidebar.form("sign_in"):
             st.text_input("Reviewer", key="sign_in_name")
             st.text_input("Password", key="sign_in_password", type="password")
@@ -169,12 +173,14 @@ def _sign_in() -> None:
     st.session_state["sign_in_failed"] = role is None
     if role:
         st.session_state["reviewer"], st.session_state["role"] = name, role
+        st.query_params["session"] = accounts.session_token(store(), name)
 
 
 def _forget_reviewer() -> None:
     for key in ("reviewer", "role", "history", "queue", "queue_key"):
         st.session_state.pop(key, None)
     st.query_params.pop("reviewer", None)
+    st.query_params.pop("session", None)
 
 
 def reviewer() -> str | None:

@@ -96,12 +96,21 @@ def score(gold: pd.Series | np.ndarray, predicted: pd.Series | np.ndarray, proba
         labels=list(labels),
         per_class=per_class,
         confusion=confusion,
-        macro_f1=float(f1_score(gold, predicted, labels=labels, average="macro", zero_division=0)),
+        macro_f1=macro_f1(gold, predicted),
         accuracy=float(accuracy_score(gold, predicted)),
         n=len(gold),
         folds=folds,
         calibration=calibration(gold, proba) if proba is not None else {},
     )
+
+
+def macro_f1(gold: np.ndarray, predicted: np.ndarray) -> float:
+    """Macro-F1 over the scheme's labels that occur in `gold` or `predicted`: a label that a test set never has and
+    the model never predicts (no independent fact in a TASS wire, none predicted) has no F1 to count as 0; one the
+    model predicts wrongly there still counts, with F1 0."""
+    seen = set(gold) | set(predicted)
+    labels = [label for label in load_scheme().keys if label in seen]
+    return float(f1_score(gold, predicted, labels=labels, average="macro", zero_division=0)) if labels else 0.0
 
 
 def calibration(gold: np.ndarray, proba: np.ndarray) -> dict[str, float]:

@@ -63,12 +63,18 @@ def embeddings_row(frame: pd.DataFrame, folds: int) -> tuple[str, evaluate.Evalu
     return "", evaluate.cross_validate(embedded, folds=folds, make=make)
 
 
+def f1_cells(result: evaluate.Evaluation) -> str:
+    """Per-label F1, "–" for a label that neither the gold labels nor the predictions have (not in macro-F1)."""
+    return " | ".join("–" if result.per_class.loc[key, "support"] == 0 and result.confusion[key].sum() == 0
+                      else f"{result.per_class.loc[key, 'f1']:.3f}" for key in load_scheme().keys)
+
+
 def markdown(rows: list[tuple[str, evaluate.Evaluation]]) -> str:
     keys = load_scheme().keys
     lines = ["| model | macro-F1 | " + " | ".join(f"F1 {key}" for key in keys) + " | accuracy |",
              "|---|---|" + "---|" * len(keys) + "---|"]
     for name, result in rows:
-        f1 = " | ".join(f"{result.per_class.loc[key, 'f1']:.3f}" for key in keys)
+        f1 = f1_cells(result)
         lines.append(f"| {name} | **{result.macro_f1:.3f}** | {f1} | {result.accuracy:.3f} |")
     return "\n".join(lines)
 
@@ -136,6 +142,7 @@ def main() -> None:
     held = [(f"{outlet} ({outlets[outlet]} articles)", evaluate.held_out(frame, "outlet", outlet))
             for outlet in outlets[outlets >= MIN_OUTLET_ARTICLES].sort_values(ascending=False).index]
     print(markdown(held))
+    print("\n(–: the outlet has no such sentence and the model predicted none; that label is left out of its macro-F1)")
     support = sum(result.n for _, result in held)
     pooled = sum(result.macro_f1 * result.n for _, result in held) / support
     print(f"\nmacro-F1 averaged over the outlets, weighted by sentences: **{pooled:.3f}**; unweighted: "
@@ -150,7 +157,7 @@ def main() -> None:
     print("|---|---|" + "---|" * len(keys))
     for size in CURVE:
         result = evaluate.cross_validate(frame, folds=args.folds, train_size=size)
-        f1 = " | ".join(f"{result.per_class.loc[key, 'f1']:.3f}" for key in keys)
+        f1 = f1_cells(result)
         print(f"| {size or f'all (~{len(frame) * (args.folds - 1) // args.folds})'} | {result.macro_f1:.3f} | {f1} |")
 
     print("\n## Boilerplate rules against the reviewers' skips (every real sentence)\n")

@@ -69,6 +69,15 @@ def test_perfect_predictions_score_one():
     assert result.macro_f1 == result.accuracy == 1.0 and result.calibration == {}
 
 
+def test_macro_f1_leaves_out_a_label_neither_gold_nor_predicted_has():
+    claim, statement, fact = load_scheme().keys[:3]
+    gold = [claim, claim, statement, statement]
+    assert evaluate.score(gold, gold).macro_f1 == 1.0  # no independent fact anywhere: not an F1 of 0
+    wrong = evaluate.score(gold, [claim, fact, statement, statement])  # one predicted where none is: it counts
+    assert wrong.macro_f1 == pytest.approx((2 / 3 + 1 + 0) / 3)
+    assert evaluate.score([claim], [statement]).macro_f1 == 0.0
+
+
 def test_calibration_error_is_zero_when_confidence_matches_accuracy_and_grows_when_it_does_not():
     keys = load_scheme().keys
     gold = np.array([keys[0]] * 4 + [keys[1]] * 4, dtype=object)

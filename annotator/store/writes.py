@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from datetime import timedelta
 from typing import Any
 from itertools import islice
 
@@ -160,6 +161,21 @@ class Writes(StoreBase):
         with self._write(labels_only=True) as db:
             done = [_undo_latest(db, reviewer, sid, origin) for sid in sentence_ids]
         return [seq for seq in done if seq is not None]
+
+    def claim(self, reviewer: str, sentence_ids: list[str], hold: timedelta) -> list[str]:
+        """Hold these sentences for the reviewer's queue for `hold` from now, in one transaction, and drop the
+        reviewer's other holds; return the ones now held for them, in order: a sentence another reviewer holds
+        (not expired) stays theirs, so two queues drawn at once, on any server, never share a sentence."""
+        now, until = utc_now(), utc_now(hold)
+        with self._write(labels_only=True) as db:
+            db.execute("DELETE FROM claims WHERE until <= ? OR reviewer = ?", (now, reviewer))
+            db.executemany(
+                """INSERT INTO claims (sentence_id, reviewer, until) SELECT ?, ?, ?
+                   WHERE EXISTS (SELECT 1 FROM sentences WHERE id = ?) ON CONFLICT (sentence_id) DO NOTHING""",
+                [(sid, reviewer, until, sid) for sid in sentence_ids],
+            )
+            held = {row[0] for row in db.execute("SELECT sentence_id FROM claims WHERE reviewer = ?", (reviewer,))}
+        return [sid for sid in sentence_ids if sid in held]
 
     # Reviewers of a team (see annotator/accounts.py); a store without any is in local mode
 

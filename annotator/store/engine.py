@@ -126,6 +126,10 @@ class SQLite(_Engine):
     def changed(db) -> None:
         """In a write transaction that adds more than labels: SQLite's data_version moves by itself."""
 
+    @staticmethod
+    def analyze(db) -> None:
+        """After a large import: SQLite's planner does well on its indexes without statistics."""
+
     @contextmanager
     def reading(self) -> Iterator[Callable[..., Iterator[Any]]]:
         """`rows(sql, params)` for queries on a read-only connection of its own, all in one snapshot (one read
@@ -272,6 +276,13 @@ class PostgreSQL(_Engine):
     def changed(db) -> None:
         """In a write transaction that adds more than labels: move `data_version` on, for every connection."""
         db.execute("UPDATE annotator_meta SET changes = changes + 1")
+
+    @staticmethod
+    def analyze(db) -> None:
+        """After a large import: fresh planner statistics at once, not at autovacuum's next round. With a table's
+        size still unknown, PostgreSQL chose plans that took the queue's next batch 10x longer (a nested loop over
+        every label of a reviewer, for every sentence)."""
+        db.execute("ANALYZE")
 
     @staticmethod
     def table_count(db) -> int:

@@ -226,8 +226,9 @@ class Queries(StoreBase):
         if filters:
             chosen, values = filters.sql()
             where, params = f"{where} AND {chosen}", [*params, *values]
-        if free:
-            where, params = f"{where} AND NOT EXISTS ({taken_sql()})", [*params, reviewer, utc_now()]
+        mine = [reviewer]
+        if free:  # anyone's label, this reviewer's too: one condition instead of two
+            where, params, mine = f"{where} AND NOT EXISTS ({taken_sql()})", [*params, reviewer, utc_now()], []
         first = [] if model_id is None else [model_id]
         if model_id is None:
             source, columns, order = "articles ar JOIN sentences s ON s.article_id = ar.id", "", "ar.rowid, s.start"
@@ -237,9 +238,9 @@ class Queries(StoreBase):
             columns, order = ", p.label AS prediction, p.confidence, p.margin", "p.margin, s.id"
         return self._frame(
             f"""SELECT s.id AS sentence_id, {CONTEXT_COLUMNS} {columns} FROM {source}
-                WHERE NOT EXISTS ({has_label_sql()}) AND {where} ORDER BY {order}"""
+                WHERE {f"NOT EXISTS ({has_label_sql()})" if mine else "1 = 1"} AND {where} ORDER BY {order}"""
             + ("" if limit is None else " LIMIT ?"),
-            [*first, reviewer, *params] + ([] if limit is None else [limit]),
+            [*first, *mine, *params] + ([] if limit is None else [limit]),
         )
 
     def progress(self, reviewer: str, article_id: str | None = None) -> tuple[int, int]:
@@ -261,11 +262,10 @@ class Queries(StoreBase):
         return set(self._column("SELECT sentence_id FROM latest WHERE action = 'label' AND reviewer = ?", [reviewer]))
 
     def taken_ids(self, reviewer: str) -> set[str]:
-        """The sentences not free for the reviewer's share of the work: anyone's current label (or skip), or held
-        for another reviewer's queue (`Writes.claim`)."""
+        """The sentences not free for the reviewer's share of the work (see `sql.taken_sql`)."""
         return set(self._column(
-            """SELECT sentence_id FROM latest WHERE action = 'label'
-               UNION SELECT sentence_id FROM claims WHERE reviewer != ? AND until > ?""", [reviewer, utc_now()]))
+            """SELECT sentence_id FROM latest UNION SELECT sentence_id FROM claims WHERE reviewer != ? AND until > ?""",
+            [reviewer, utc_now()]))
 
     def label_times(self) -> pd.DataFrame:
         """Every label row, undone or not: reviewer, label, time, origin. What the team dashboard counts: work done,

@@ -18,6 +18,9 @@ from annotator.store.base import BATCH, ImportCounts, StoreBase, StoreError, utc
 from annotator.store.sql import current_sql, where_equal
 
 
+ANALYZE_AFTER = 1000  # rows an import adds before the planner's statistics are refreshed
+
+
 class Writes(StoreBase):
     """Every write; each is one transaction (`StoreBase._write`), and nothing is ever updated or deleted in the
     history."""
@@ -30,7 +33,14 @@ class Writes(StoreBase):
         iterator = iter(articles)
         while batch := list(islice(iterator, BATCH)):
             self._add_batch(batch, counts)
+        self._imported(counts.sentences_new)
         return counts
+
+    def _imported(self, rows: int) -> None:
+        """After an import of many rows: fresh statistics for the engine's planner (`engine.analyze`)."""
+        if rows >= ANALYZE_AFTER:
+            with self._lock:
+                self.engine.analyze(self._db)
 
     def _add_batch(self, batch: list[Article], counts: ImportCounts) -> None:
         articles = []
@@ -251,6 +261,7 @@ class Writes(StoreBase):
                         counts.add(one)
                     db.execute("RELEASE record")
                 _renumber(db, touched)
+        self._imported(counts.sentences_new + counts.annotations_new)
         return counts
 
     def _import_record(

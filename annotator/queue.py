@@ -10,6 +10,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 
@@ -20,6 +21,7 @@ ORDER = "order"
 USEFUL = "useful"
 MODES = (ORDER, USEFUL)
 SCORE_ARTICLES = 64  # articles predicted per call when filling the prediction cache
+HOLD = timedelta(minutes=20)  # how long a batch's sentences are held for its reviewer (see `next_batch`)
 
 @dataclass(frozen=True)
 class QueueSettings:
@@ -36,6 +38,13 @@ class QueueSettings:
     overlap_share: float = 0.0
     seed: int = 0
     filters: Filters = Filters()  # when set, the queue draws only from the sentences they let through
+    divide: bool = True  # share the work: see `next_batch`
+
+    @property
+    def divides(self) -> bool:
+        """Whether this queue shares the work between reviewers: all articles, no filters (an article or a filter
+        picked by hand is labelled whole, as a second pass over it would be)."""
+        return self.divide and self.article_id is None and not self.filters
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
@@ -49,15 +58,17 @@ class QueueSettings:
                 raise ValueError(f"{name} must be between 0 and 1, got {getattr(self, name)}")
 
 
-def random_unlabelled(store: Store, reviewer: str, count: int, rng: random.Random, exclude: set[str]) -> list[str]:
-    """Up to `count` sentences the reviewer has not labelled, drawn uniformly (cheap on a big store; seeded by `rng`).
+def random_unlabelled(store: Store, reviewer: str, count: int, rng: random.Random, exclude: set[str],
+                      labelled: set[str] | None = None) -> list[str]:
+    """Up to `count` sentences the reviewer has not labelled (nor in `labelled`, if given), drawn uniformly (cheap on
+    a big store; seeded by `rng`).
 
     Boilerplate (datelines, "Advertisement") is never drawn: a random pick may come first in the batch, and
     boilerplate comes last (its cached prediction is skip, ranked after every claim).
     """
     if count <= 0:
         return []
-    labelled = store.labelled_ids(reviewer) | exclude
+    labelled = (store.labelled_ids(reviewer) if labelled is None else labelled) | exclude
     chosen: list[str] = []
     for _ in range(8):  # a few rounds of candidates, in case most are labelled already
         for sid in store.random_sentence_ids(4 * count, rng):
@@ -76,7 +87,20 @@ def next_batch(store: Store, reviewer: str, settings: QueueSettings, *, ranked: 
     `overlap_share` of the batch comes from sentences another reviewer labelled. Random picks are seeded by the
     settings, the reviewer and how much is done, so a run is repeatable. With `filters`, only the sentences they let
     through, in article order or least sure first, with no random or overlap share.
+
+    A queue that divides the work (`settings.divides`) draws the rest of the batch from sentences no reviewer has
+    labelled and no other reviewer's queue holds, and holds them for this reviewer (`HOLD`, in the store), so
+    reviewers on one store, on any server, are handed disjoint sentences; only the overlap share meets another's.
+    When no free sentence is left, it goes on with the ones others hold or labelled, as a queue that does not divide.
     """
+    if settings.divides:
+        batch = _batch(store, reviewer, settings, ranked, free=True)
+        if batch:
+            return batch
+    return _batch(store, reviewer, settings, ranked, free=False)
+
+
+def _batch(store: Store, reviewer: str, settings: QueueSettings, ranked: list[str] | None, *, free: bool) -> list[str]:
     size = settings.size
     done = store.progress(reviewer)[0]
     rng = random.Random(f"{settings.seed}:{reviewer}:{settings.mode}:{settings.article_id}:{done}")
@@ -84,28 +108,36 @@ def next_batch(store: Store, reviewer: str, settings: QueueSettings, *, ranked: 
     if settings.overlap_share and not settings.filters:
         pool = store.overlap_ids(reviewer, settings.article_id)
         chosen += rng.sample(pool, min(len(pool), round(size * settings.overlap_share)))
+    overlap = list(chosen)
     if settings.filters:
         model = settings.model_id if settings.mode == USEFUL else None
         main = store.unlabelled(reviewer, article_id=settings.article_id, limit=size, model_id=model,
                                 filters=settings.filters)["sentence_id"].tolist()
     elif settings.mode == ORDER:
-        main = store.unlabelled(reviewer, article_id=settings.article_id, limit=size + len(chosen))["sentence_id"].tolist()
+        main = store.unlabelled(reviewer, article_id=settings.article_id, limit=size + len(chosen),
+                                free=free)["sentence_id"].tolist()
     else:
-        labelled = store.labelled_ids(reviewer)
+        taken = store.taken_ids(reviewer) if free else store.labelled_ids(reviewer)
         wanted = round(size * settings.random_share)
         target = max(size - len(chosen) - wanted, 0)
         main = []
         for sid in store.predicted_ids(settings.model_id) if ranked is None else ranked:
             if len(main) >= target:
                 break
-            if sid not in labelled and sid not in chosen:
+            if sid not in taken and sid not in chosen:
                 main.append(sid)
-        chosen += random_unlabelled(store, reviewer, wanted, rng, set(chosen) | set(main))
+        chosen += random_unlabelled(store, reviewer, wanted, rng, set(chosen) | set(main), taken)
         if len(main) + len(chosen) < size:  # sentences without a cached prediction yet still get their turn
-            more = store.unlabelled(reviewer, limit=2 * size)["sentence_id"].tolist()
+            more = store.unlabelled(reviewer, limit=2 * size, free=free)["sentence_id"].tolist()
             main += [sid for sid in more if sid not in set(main) | set(chosen)]
     seen = set(chosen)
     rest = [sid for sid in main if sid not in seen][: max(size - len(chosen), 0)]
+    if free:
+        own = [sid for sid in (*rest, *chosen) if sid not in overlap]
+        if not own:
+            return []
+        held = set(store.claim(reviewer, own, HOLD))
+        rest, chosen = [sid for sid in rest if sid in held], [sid for sid in chosen if sid in held or sid in overlap]
     return one_per_repeat_group(store, _interleave(rest, chosen, rng))
 
 

@@ -6,7 +6,10 @@ then clicks through the Label page and prints the median and p95 per click for e
 again with a reviewer's reading time before each click (the model's suggestions for the next sentences are
 prefetched in the background meanwhile).
 
-    .venv/bin/python bench/app_latency.py [--sentences 50000] [--clicks 120] [--think 1.0]
+    .venv/bin/python bench/app_latency.py [--sentences 50000] [--clicks 120] [--think 1.0] [--engine postgresql]
+
+`--engine postgresql` builds the store in PostgreSQL instead of an SQLite file: a throwaway pgserver, or the empty
+database `--pg URL` names (see pgserve.py).
 
 With `--browser N`: also the same in Debian's headless Chromium against a real `annotator app` server, key press to
 the next sentence shown, for N reviewers at once and then 1 on "most useful next" (the N switch to it together on a
@@ -31,6 +34,7 @@ from annotator import training
 from annotator.records import Article
 from annotator.scheme import load_scheme
 from annotator.store import Store
+from pgserve import postgresql
 
 REPO = Path(__file__).resolve().parents[1]
 SUBJECTS = ["The minister", "A spokesperson", "The agency", "Local residents", "The army", "Analysts", "The mayor",
@@ -109,7 +113,7 @@ async def _reviewer(browser, url: str, name: str, hotkeys: list[str], count: int
     return timings
 
 
-def browser_run(db: Path, model_path: Path, reviewers: int, count: int, think: float) -> list[str]:
+def browser_run(db: Path | str, model_path: Path, reviewers: int, count: int, think: float) -> list[str]:
     """Key-to-next-sentence in Chromium for `reviewers` at once, then 1, back to back and with `think` seconds to
     read; checks that every key press stored one label and that every sentence was predicted once."""
     import asyncio
@@ -149,7 +153,7 @@ def browser_run(db: Path, model_path: Path, reviewers: int, count: int, think: f
 
         # The team first, on a store no session has predicted yet: their sessions fill the cache at the same time.
         names = []
-        for size, pause in ((reviewers, 0.0), (1, 0.0), (reviewers, think), (1, think)):
+        for size, pause in dict.fromkeys(((reviewers, 0.0), (1, 0.0), (reviewers, think), (1, think))):
             group = [f"{'team' if size > 1 else 'solo'}{i}-{'read' if pause else 'fast'}" for i in range(size)]
             names += group
             started = time.perf_counter()
@@ -184,11 +188,22 @@ def main() -> None:
     parser.add_argument("--browser", type=int, default=0, metavar="N",
                         help="also measure in Chromium: 1 reviewer, then N reviewers at once")
     parser.add_argument("--only-browser", action="store_true", help="skip the AppTest rows")
+    parser.add_argument("--engine", choices=["sqlite", "postgresql"], default="sqlite", help="the store's engine")
+    parser.add_argument("--pg", help="with --engine postgresql: an empty database (default: a throwaway pgserver)")
     args = parser.parse_args()
+    folder = Path(tempfile.mkdtemp(prefix="annotator-bench-"))
+    if args.engine == "sqlite":
+        run(args, folder, folder / "bench.db")
+    else:
+        with postgresql(args.pg) as url:
+            run(args, folder, url)
+
+
+def run(args: argparse.Namespace, folder: Path, db: Path | str) -> None:
     from streamlit.testing.v1 import AppTest
 
-    folder = Path(tempfile.mkdtemp(prefix="annotator-bench-"))
-    db, model_path = folder / "bench.db", folder / "model.skops"
+    model_path = folder / "model.skops"
+    print(f"engine: {args.engine}")
     started = time.perf_counter()
     with Store(db) as store:
         counts = store.add_articles(synthetic_articles(args.sentences))

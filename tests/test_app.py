@@ -11,6 +11,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from annotator import queue, training
+from apptest import APP, start
 from conftest import REPO_DIR
 from annotator.records import Article
 from annotator.scheme import load_scheme
@@ -18,7 +19,6 @@ from annotator.store import Store
 
 SCHEME = load_scheme()
 FIRST, SECOND, THIRD = SCHEME.keys[:3]
-APP = str(REPO_DIR / "app.py")
 TEXT = (
     "The ministry said on Monday that the bridge will reopen.\n\n"
     "Officials added that repairs cost two million. Local traders welcomed the news. "
@@ -41,14 +41,6 @@ def db(tmp_path, monkeypatch) -> Path:
     monkeypatch.setenv("ANNOTATOR_DB", str(path))
     monkeypatch.setenv("ANNOTATOR_MODEL", str(tmp_path / "no-model.skops"))
     return path
-
-
-def start(reviewer: str | None = "ann") -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=30).run()
-    if reviewer:
-        at.sidebar.text_input(key="reviewer_field").input(reviewer).run()
-    assert not at.exception, at.exception
-    return at
 
 
 def shown(at: AppTest) -> str:

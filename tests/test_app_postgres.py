@@ -4,9 +4,13 @@ second connection (another app server) sees them at once."""
 from __future__ import annotations
 
 from annotator.records import Article
+from annotator.scheme import load_scheme
 from annotator.store import Store
+from apptest import start
 from conftest import pg_database
-from test_app import FIRST, TEXT, start
+
+FIRST = load_scheme().keys[0]
+TEXT = "The ministry said on Monday that the bridge will reopen.\n\nOfficials added that repairs cost two million."
 
 
 def test_the_app_labels_into_a_postgresql_store(pg_server, tmp_path, monkeypatch) -> None:

@@ -2,25 +2,13 @@
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
-from contextlib import contextmanager
-from pathlib import Path
-
 import pytest
 
-from conftest import REPO_DIR
+from browsing import CHROMIUM, changed, marked, serving, settle, sign_in
 from annotator.records import Article
 from annotator.scheme import load_scheme
 from annotator.store import Store
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
 HOSTILE = "Look: <script>alert(1)</script> and <img src=x onerror=alert(1)> are only text here."
 TEXT = (
     f"{HOSTILE} The mayor said the bridge will reopen in May.\n\n"
@@ -28,44 +16,8 @@ TEXT = (
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(120)]
-sync_api = pytest.importorskip("playwright.sync_api")
 if not CHROMIUM.exists():
     pytest.skip(f"{CHROMIUM} is not installed", allow_module_level=True)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@contextmanager
-def serving(db: Path):
-    """`streamlit run app.py` over the store `db` on a free local port; yields its URL."""
-    port = free_port()
-    env = dict(os.environ, ANNOTATOR_DB=str(db), ANNOTATOR_MODEL=str(db.parent / "no-model.skops"))
-    process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
-         "--logger.level", "error"],
-        cwd=REPO_DIR, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"streamlit did not start: {process.stderr.read().decode()[-2000:]}")
-                time.sleep(0.2)
-        yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 @pytest.fixture(scope="module")
@@ -80,16 +32,8 @@ def server(tmp_path_factory):
         disputed = store.sentences("speech1")["sentence_id"].iloc[1]  # two reviewers disagree on it
         store.annotate(disputed, load_scheme().keys[0], "x")
         store.annotate(disputed, load_scheme().keys[1], "y")
-    with serving(db) as url:
+    with serving(db, db.parent / "no-model.skops") as url:
         yield url, db
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
-        yield launched
-        launched.close()
 
 
 @pytest.fixture
@@ -102,34 +46,6 @@ def page(browser):
     yield opened
     context.close()
     assert not dialogs, f"article text ran script: {dialogs}"
-
-
-def marked(page) -> str:
-    return page.locator(".ann-context mark").inner_text()
-
-
-def settle(page) -> None:
-    """Wait until the app's script run is over, so a key press reaches a page that is drawn and listening."""
-    page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').wait_for(timeout=15000)
-
-
-def sign_in(page, url: str, name: str) -> None:
-    page.goto(url)
-    reviewer = page.get_by_role("textbox", name="Reviewer")
-    reviewer.fill(name)
-    reviewer.press("Enter")
-    page.locator(".ann-context mark").wait_for(timeout=15000)
-    page.get_by_role("heading", name="Label").click()  # move focus out of the text field
-    settle(page)
-
-
-def changed(page, previous: str) -> str:
-    """Wait until another sentence is marked; return it."""
-    page.wait_for_function(
-        "previous => document.querySelector('.ann-context mark')?.innerText !== previous", arg=previous
-    )
-    settle(page)
-    return marked(page)
 
 
 def test_label_by_hotkey_and_button_then_undo(server, page) -> None:
@@ -293,7 +209,7 @@ def test_in_team_mode_reviewers_sign_in_and_label_under_their_name(tmp_path, pag
     with Store(db) as store:
         store.add_articles([Article(id="t1", text="The mayor said the bridge will reopen. Traders welcomed it.")])
         password = accounts.add(store, "maria", "annotator")
-    with serving(db) as url:
+    with serving(db, tmp_path / "no-model.skops") as url:
         page.goto(url)
         page.get_by_role("textbox", name="Reviewer").fill("maria")
         page.get_by_role("textbox", name="Password").fill("not the password")

@@ -35,12 +35,46 @@ def test_article_order_skips_what_the_reviewer_labelled(store: Store) -> None:
     ordered = store.sentences()["sentence_id"].tolist()
     store.annotate(ordered[0], FIRST, "ann")
     store.annotate(ordered[1], SCHEME.skip.key, "ann")
-    store.annotate(ordered[2], FIRST, "bob")  # another reviewer's label does not count for ann
-    batch = queue.next_batch(store, "ann", queue.QueueSettings(size=5))
-    assert batch == ordered[2:7]
+    store.annotate(ordered[2], FIRST, "bob")
+    # A queue that does not divide the work: another reviewer's label does not count for ann
+    assert queue.next_batch(store, "ann", queue.QueueSettings(size=5, divide=False)) == ordered[2:7]
+    # One that does (the default over all articles): bob's sentence is his, and ann's batch is held for her
+    assert queue.next_batch(store, "ann", queue.QueueSettings(size=5)) == ordered[3:8]
+    assert queue.next_batch(store, "bob", queue.QueueSettings(size=2)) == ordered[8:10]
     store.undo("ann", ordered[0])
     assert queue.next_batch(store, "ann", queue.QueueSettings(size=1)) == ordered[:1]
     assert store.is_labelled("ann", ordered[1]) and not store.is_labelled("ann", ordered[0])
+
+
+def test_queues_drawn_at_once_share_the_work_and_hold_it_until_the_hold_ends(store: Store, monkeypatch) -> None:
+    ordered = store.sentences()["sentence_id"].tolist()  # 20
+    settings = queue.QueueSettings(size=8)
+    ann = queue.next_batch(store, "ann", settings)
+    bob = queue.next_batch(store, "bob", settings)
+    assert ann == ordered[:8] and bob == ordered[8:16]  # disjoint, though neither has labelled anything yet
+    for sid in ann[:3]:
+        store.annotate(sid, FIRST, "ann")
+    assert queue.next_batch(store, "ann", settings) == ordered[3:8] + ordered[16:19]  # her own batch is still hers
+    assert queue.next_batch(store, "cy", settings) == [ordered[19]]  # the one sentence no queue holds
+    # Nothing free is left: the next queue goes on with what others hold (then labelled), not with nothing
+    assert queue.next_batch(store, "dee", settings) == ordered[:8]
+    # A picked article is labelled whole, whoever holds its sentences
+    article = store.articles()["id"].iloc[0]
+    assert queue.next_batch(store, "bob", queue.QueueSettings(article_id=article)) == ordered[:5]
+    monkeypatch.setattr(queue, "HOLD", queue.timedelta(0))  # a hold that has ended hands its sentences on
+    queue.next_batch(store, "ann", settings)  # (ann leaves, holding her batch for no time)
+    assert queue.next_batch(store, "cy", settings) == ordered[3:8] + ordered[16:19]  # bob's are still his
+
+
+def test_a_divided_most_useful_queue_skips_what_others_labelled_or_hold(store: Store) -> None:
+    store.save_predictions(predictions(store), "m1")
+    ordered = store.sentences()["sentence_id"].tolist()
+    settings = queue.QueueSettings(mode=queue.USEFUL, model_id="m1", size=6, random_share=0.0)
+    store.annotate(ordered[0], FIRST, "bob")
+    assert queue.next_batch(store, "ann", settings) == ordered[1:7]
+    assert queue.next_batch(store, "bob", settings) == ordered[7:13]
+    with_random = queue.QueueSettings(mode=queue.USEFUL, model_id="m1", size=6, random_share=0.5, seed=3)
+    assert not set(queue.next_batch(store, "cy", with_random)) & set(ordered[:13])
 
 
 def test_article_order_within_one_article(store: Store) -> None:

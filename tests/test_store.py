@@ -4,6 +4,7 @@ undo, adjudication, queues and predictions. The tests of SQLite's file (pragmas,
 from __future__ import annotations
 
 import sqlite3
+from datetime import timedelta
 
 import pandas as pd
 import pytest
@@ -396,3 +397,23 @@ with Store({str(path)!r}) as store:
         assert set(labelled["sentence_id"]) == set(ids[:len(labelled)])  # a prefix of the writes: consistent
     refused = CliRunner().invoke(app, ["store", "backup", str(path), "--db", str(path)])
     assert refused.exit_code == 1 and "refusing" in refused.output
+
+
+def test_a_version_3_postgresql_store_gains_holds_and_a_change_counter(pg_server):
+    """Version 4 adds the queue's holds (claims) and, on PostgreSQL, the counter that stands in for SQLite's
+    data_version: a store left by version 3 is migrated, keeps its labels, and keeps its counts from then on."""
+    from conftest import pg_database
+
+    url = pg_database(pg_server)
+    with Store(url) as store:
+        store.add_articles(ARTICLES)
+        store.annotate(sentence_ids(store)[0], FIRST, "ann")
+        for statement in ("DROP TABLE claims", "ALTER TABLE annotator_meta DROP COLUMN changes",
+                          "UPDATE annotator_meta SET schema_version = 3"):
+            store._db.execute(statement)
+    with Store(url) as store, Store(url) as other:
+        assert store.engine.version(store._db) == SCHEMA_VERSION and len(store.current_labels()) == 1
+        assert store.size() == (2, 5) and store._counts  # kept ...
+        other.add_articles([Article(id="art-three", text="A third story. It has two sentences.")])
+        assert store.size() == (3, 7)  # ... until another connection adds sentences
+        assert store.claim("ann", sentence_ids(store)[:2], timedelta(minutes=1)) == sentence_ids(store)[:2]

@@ -10,7 +10,7 @@ import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -62,9 +62,10 @@ class ImportCounts:
         return "; ".join(parts)
 
 
-def utc_now() -> str:
-    """The current time as ISO-8601 UTC with microseconds, e.g. 2026-11-25T21:40:00.123456Z."""
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+def utc_now(after: timedelta = timedelta(0)) -> str:
+    """The current time (plus `after`) as ISO-8601 UTC with microseconds, e.g. 2026-11-25T21:40:00.123456Z: fixed
+    width, so such times compare as text."""
+    return (datetime.now(timezone.utc) + after).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 class StoreBase:
@@ -172,6 +173,8 @@ class StoreBase:
             self.engine.begin(self._db)
             try:
                 yield self._db
+                if not labels_only:
+                    self.engine.changed(self._db)
             except BaseException:
                 if self._db.in_transaction:  # SQLite has already rolled back on some errors (a full disk)
                     self._db.execute("ROLLBACK")
@@ -194,11 +197,10 @@ class StoreBase:
 
     def _count(self, sql: str, params: tuple = ()) -> int:
         """A count over articles, sentences or predictions, kept until this connection writes anything but labels or
-        another connection commits (SQLite's `data_version`): the app asks for them on every key press, and a
-        count(*) over 50,000 sentences costs milliseconds each time. PostgreSQL has no such signal: counted each time."""
+        another connection commits a change (SQLite's `data_version`; on PostgreSQL a counter that such writes move,
+        see `engine.PostgreSQL.data_version`): the app asks for them on every key press, and a count(*) over 50,000
+        sentences costs milliseconds each time (more on PostgreSQL)."""
         with self._lock:
-            if not self.engine.keeps_counts:
-                return int(self._db.execute(sql, params).fetchone()[0])
             version = self.engine.data_version(self._db)
             if version != self._counts_version:
                 self._counts.clear()

@@ -13,8 +13,8 @@ import pandas as pd
 
 from annotator import formats
 from annotator.records import Article, LabelRecord
-from annotator.store.base import StoreBase, StoreError
-from annotator.store.sql import CONTEXT_COLUMNS, REPEAT_KEY, current_sql, has_label_sql, where_equal
+from annotator.store.base import StoreBase, StoreError, utc_now
+from annotator.store.sql import CONTEXT_COLUMNS, REPEAT_KEY, current_sql, has_label_sql, taken_sql, where_equal
 
 
 @dataclass(frozen=True)
@@ -214,17 +214,21 @@ class Queries(StoreBase):
 
     def unlabelled(
         self, reviewer: str, *, article_id: str | None = None, limit: int | None = 50, model_id: str | None = None,
-        filters: Filters | None = None,
+        filters: Filters | None = None, free: bool = False,
     ) -> pd.DataFrame:
         """Sentences the reviewer has no current label (nor skip) for, in article order; `limit=None` for all.
 
         With `model_id`: only sentences that model has a stored prediction for, least sure (smallest margin) first,
         with its `prediction`, `confidence` and `margin`. With `filters`: only the sentences they let through.
+        With `free`: only sentences no reviewer has labelled and no other reviewer's queue holds (`taken_ids`).
         """
         where, params = where_equal(("s.article_id", article_id))
         if filters:
             chosen, values = filters.sql()
             where, params = f"{where} AND {chosen}", [*params, *values]
+        mine = [reviewer]
+        if free:  # anyone's label, this reviewer's too: one condition instead of two
+            where, params, mine = f"{where} AND NOT EXISTS ({taken_sql()})", [*params, reviewer, utc_now()], []
         first = [] if model_id is None else [model_id]
         if model_id is None:
             source, columns, order = "articles ar JOIN sentences s ON s.article_id = ar.id", "", "ar.rowid, s.start"
@@ -234,9 +238,9 @@ class Queries(StoreBase):
             columns, order = ", p.label AS prediction, p.confidence, p.margin", "p.margin, s.id"
         return self._frame(
             f"""SELECT s.id AS sentence_id, {CONTEXT_COLUMNS} {columns} FROM {source}
-                WHERE NOT EXISTS ({has_label_sql()}) AND {where} ORDER BY {order}"""
+                WHERE {f"NOT EXISTS ({has_label_sql()})" if mine else "1 = 1"} AND {where} ORDER BY {order}"""
             + ("" if limit is None else " LIMIT ?"),
-            [*first, reviewer, *params] + ([] if limit is None else [limit]),
+            [*first, *mine, *params] + ([] if limit is None else [limit]),
         )
 
     def progress(self, reviewer: str, article_id: str | None = None) -> tuple[int, int]:
@@ -256,6 +260,12 @@ class Queries(StoreBase):
     def labelled_ids(self, reviewer: str) -> set[str]:
         """The sentences the reviewer has a live label (or skip) on."""
         return set(self._column("SELECT sentence_id FROM latest WHERE action = 'label' AND reviewer = ?", [reviewer]))
+
+    def taken_ids(self, reviewer: str) -> set[str]:
+        """The sentences not free for the reviewer's share of the work (see `sql.taken_sql`)."""
+        return set(self._column(
+            """SELECT sentence_id FROM latest UNION SELECT sentence_id FROM claims WHERE reviewer != ? AND until > ?""",
+            [reviewer, utc_now()]))
 
     def label_times(self) -> pd.DataFrame:
         """Every label row, undone or not: reviewer, label, time, origin. What the team dashboard counts: work done,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 
 # Team mode: the reviewers who sign in to the app (annotator/accounts.py). Version 3 added it.
@@ -18,6 +18,14 @@ CREATE TABLE IF NOT EXISTS reviewers (
     role {text} NOT NULL CHECK (role IN ('annotator', 'adjudicator')),
     password_hash {text} NOT NULL,  -- scrypt, with its salt and parameters
     created_at {text} NOT NULL
+)"""
+# Sentences handed to a reviewer's queue and not labelled yet, held for them until `until` (ISO UTC), so that reviewers
+# on any server sharing the work never draw the same sentence (annotator/queue.py). Version 4 added it.
+_CLAIMS = """
+CREATE TABLE IF NOT EXISTS claims (
+    sentence_id {text} PRIMARY KEY REFERENCES sentences(id),
+    reviewer {text} NOT NULL,
+    until {text} NOT NULL
 )"""
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (
@@ -79,12 +87,13 @@ CREATE TABLE IF NOT EXISTS predictions (
     PRIMARY KEY (sentence_id, model_id)
 );
 CREATE INDEX IF NOT EXISTS predictions_model_margin ON predictions(model_id, margin);
-""" + _REVIEWERS
+""" + _REVIEWERS + ";" + _CLAIMS
 
 # What opening a store of version N (the key) runs to bring it to N + 1, in the same transaction as the rest.
 _MIGRATIONS = {
     1: ["CREATE INDEX IF NOT EXISTS sentences_repeat ON sentences((lower(trim(text))))"],  # repeats (`Store.repeats`)
     2: [_REVIEWERS],
+    3: [_CLAIMS],
 }
 
 

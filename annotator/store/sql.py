@@ -30,3 +30,11 @@ def has_label_sql() -> str:
     """A subquery true when reviewer `?` has a current label (or skip) on sentence `s`."""
     return "SELECT 1 FROM latest l WHERE l.reviewer = ? AND l.action = 'label' AND l.sentence_id = s.id"
 
+
+
+def taken_sql() -> str:
+    """A subquery true when sentence `s` has anyone's current label, skip or adjudication, or is held for another
+    reviewer than `?` until after `?` (a claim, see `Writes.claim`): not free for a queue that shares the work.
+    (Any row of `latest`: one index lookup, without reading the row.)"""
+    return """SELECT 1 FROM latest l WHERE l.sentence_id = s.id
+              UNION ALL SELECT 1 FROM claims c WHERE c.sentence_id = s.id AND c.reviewer != ? AND c.until > ?"""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from datetime import timedelta
 from typing import Any
 from itertools import islice
 
@@ -15,6 +16,9 @@ from annotator import segment
 from annotator.records import Article, LabelRecord, article_id_for, sentence_id_for
 from annotator.store.base import BATCH, ImportCounts, StoreBase, StoreError, utc_now
 from annotator.store.sql import current_sql, where_equal
+
+
+ANALYZE_AFTER = 1000  # rows an import adds before the planner's statistics are refreshed
 
 
 class Writes(StoreBase):
@@ -29,7 +33,14 @@ class Writes(StoreBase):
         iterator = iter(articles)
         while batch := list(islice(iterator, BATCH)):
             self._add_batch(batch, counts)
+        self._imported(counts.sentences_new)
         return counts
+
+    def _imported(self, rows: int) -> None:
+        """After an import of many rows: fresh statistics for the engine's planner (`engine.analyze`)."""
+        if rows >= ANALYZE_AFTER:
+            with self._lock:
+                self.engine.analyze(self._db)
 
     def _add_batch(self, batch: list[Article], counts: ImportCounts) -> None:
         articles = []
@@ -161,6 +172,21 @@ class Writes(StoreBase):
             done = [_undo_latest(db, reviewer, sid, origin) for sid in sentence_ids]
         return [seq for seq in done if seq is not None]
 
+    def claim(self, reviewer: str, sentence_ids: list[str], hold: timedelta) -> list[str]:
+        """Hold these sentences for the reviewer's queue for `hold` from now, in one transaction, and drop the
+        reviewer's other holds; return the ones now held for them, in order: a sentence another reviewer holds
+        (not expired) stays theirs, so two queues drawn at once, on any server, never share a sentence."""
+        now, until = utc_now(), utc_now(hold)
+        with self._write(labels_only=True) as db:
+            db.execute("DELETE FROM claims WHERE until <= ? OR reviewer = ?", (now, reviewer))
+            db.executemany(
+                """INSERT INTO claims (sentence_id, reviewer, until) SELECT ?, ?, ?
+                   WHERE EXISTS (SELECT 1 FROM sentences WHERE id = ?) ON CONFLICT (sentence_id) DO NOTHING""",
+                [(sid, reviewer, until, sid) for sid in sentence_ids],
+            )
+            held = {row[0] for row in db.execute("SELECT sentence_id FROM claims WHERE reviewer = ?", (reviewer,))}
+        return [sid for sid in sentence_ids if sid in held]
+
     # Reviewers of a team (see annotator/accounts.py); a store without any is in local mode
 
     def put_reviewer(self, name: str, role: str, password_hash: str) -> None:
@@ -235,6 +261,7 @@ class Writes(StoreBase):
                         counts.add(one)
                     db.execute("RELEASE record")
                 _renumber(db, touched)
+        self._imported(counts.sentences_new + counts.annotations_new)
         return counts
 
     def _import_record(

@@ -1,0 +1,91 @@
+"""Helpers for the tests that drive the app in a real headless Chromium (test_browser*.py): a real `annotator app`
+server over a store, and the Label page's moves (sign in, press a key, wait for the next sentence)."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+
+from conftest import REPO_DIR
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run"]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def serving(db: Path | str, model: Path):
+    """`annotator app` over the store `db` (a file or a postgresql:// URL) and the model file `model` (missing:
+    no model) on a free local port; yields its URL."""
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "annotator", "app", "--db", str(db), "--model", str(model), "--port", str(port)],
+        cwd=REPO_DIR, env=dict(os.environ), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"the app did not start: {process.stderr.read().decode()[-2000:]}")
+                time.sleep(0.2)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def marked(page) -> str:
+    """The sentence to label, as shown."""
+    return page.locator(".ann-context mark").inner_text()
+
+
+def settle(page) -> None:
+    """Wait until the app's script run is over, so a key press reaches a page that is drawn and listening."""
+    page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').wait_for(timeout=15000)
+
+
+def sign_in(page, url: str, name: str) -> None:
+    page.goto(url)
+    reviewer = page.get_by_role("textbox", name="Reviewer")
+    reviewer.fill(name)
+    reviewer.press("Enter")
+    page.locator(".ann-context mark").wait_for(timeout=15000)
+    page.get_by_role("heading", name="Label").click()  # move focus out of the text field
+    settle(page)
+
+
+def changed(page, previous: str) -> str:
+    """Wait until another sentence is marked; return it."""
+    page.wait_for_function(
+        "previous => document.querySelector('.ann-context mark')?.innerText !== previous", arg=previous
+    )
+    settle(page)
+    return marked(page)
+
+
+def label_by_key(page, key: str, times: int) -> list[str]:
+    """Press a label's hotkey `times` times on the Label page, each after the next sentence is shown; the sentences
+    labelled, as shown."""
+    shown = [marked(page)]
+    for _ in range(times):
+        page.keyboard.press(key)
+        shown.append(changed(page, shown[-1]))
+    return shown[:-1]

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, log_loss, precision_recall_fscore_support
+from sklearn.metrics import accuracy_score, confusion_matrix, log_loss, precision_recall_fscore_support
 from sklearn.model_selection import StratifiedGroupKFold
 
 from annotator import features, model, sources
@@ -33,6 +33,11 @@ class Evaluation:
     n: int
     folds: int = 0
     calibration: dict[str, float] = field(default_factory=dict)  # log_loss, brier, ece (when probabilities known)
+
+    @property
+    def counted(self) -> list[str]:
+        """The labels macro-F1 is taken over (`counted_labels`)."""
+        return counted_labels(self.per_class, self.confusion)
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-able form (the model card's metrics); `from_dict` reads it back."""
@@ -92,11 +97,12 @@ def score(gold: pd.Series | np.ndarray, predicted: pd.Series | np.ndarray, proba
     precision, recall, f1, support = precision_recall_fscore_support(gold, predicted, labels=labels, zero_division=0)
     per_class = pd.DataFrame({"precision": precision, "recall": recall, "f1": f1, "support": support}, index=labels)
     confusion = pd.DataFrame(confusion_matrix(gold, predicted, labels=labels), index=labels, columns=labels)
+    counted = counted_labels(per_class, confusion)
     return Evaluation(
         labels=list(labels),
         per_class=per_class,
         confusion=confusion,
-        macro_f1=macro_f1(gold, predicted),
+        macro_f1=float(per_class.loc[counted, "f1"].mean()) if counted else 0.0,
         accuracy=float(accuracy_score(gold, predicted)),
         n=len(gold),
         folds=folds,
@@ -104,13 +110,12 @@ def score(gold: pd.Series | np.ndarray, predicted: pd.Series | np.ndarray, proba
     )
 
 
-def macro_f1(gold: np.ndarray, predicted: np.ndarray) -> float:
-    """Macro-F1 over the scheme's labels that occur in `gold` or `predicted`: a label that a test set never has and
-    the model never predicts (no independent fact in a TASS wire, none predicted) has no F1 to count as 0; one the
-    model predicts wrongly there still counts, with F1 0."""
-    seen = set(gold) | set(predicted)
-    labels = [label for label in load_scheme().keys if label in seen]
-    return float(f1_score(gold, predicted, labels=labels, average="macro", zero_division=0)) if labels else 0.0
+def counted_labels(per_class: pd.DataFrame, confusion: pd.DataFrame) -> list[str]:
+    """The labels that the gold labels or the predictions have, which macro-F1 is taken over: a label that a test
+    set never has and the model never predicts (no independent fact in a TASS wire, none predicted) has no F1 to
+    count as 0; one the model predicts wrongly there still counts, with F1 0."""
+    present = (per_class["support"] > 0) | (confusion.sum(axis=0) > 0)
+    return present[present].index.tolist()
 
 
 def calibration(gold: np.ndarray, proba: np.ndarray) -> dict[str, float]:

@@ -65,8 +65,8 @@ def embeddings_row(frame: pd.DataFrame, folds: int) -> tuple[str, evaluate.Evalu
 
 def f1_cells(result: evaluate.Evaluation) -> str:
     """Per-label F1, "–" for a label that neither the gold labels nor the predictions have (not in macro-F1)."""
-    return " | ".join("–" if result.per_class.loc[key, "support"] == 0 and result.confusion[key].sum() == 0
-                      else f"{result.per_class.loc[key, 'f1']:.3f}" for key in load_scheme().keys)
+    return " | ".join(f"{result.per_class.loc[key, 'f1']:.3f}" if key in result.counted else "–"
+                      for key in load_scheme().keys)
 
 
 def markdown(rows: list[tuple[str, evaluate.Evaluation]]) -> str:

@@ -31,7 +31,6 @@ def has_label_sql() -> str:
     return "SELECT 1 FROM latest l WHERE l.reviewer = ? AND l.action = 'label' AND l.sentence_id = s.id"
 
 
-
 def taken_sql() -> str:
     """A subquery true when sentence `s` has anyone's current label, skip or adjudication, or is held for another
     reviewer than `?` until after `?` (a claim, see `Writes.claim`): not free for a queue that shares the work.

@@ -26,10 +26,11 @@ from annotator.records import Article, Sentence
 
 # The version of the feature code, written into every model card and checked on load: bump it whenever a change
 # here would make a model pickled before it load wrongly or compute different features (a retrain is then needed).
-VERSION = 3
+VERSION = 4
 MODEL_COLUMNS = ("text", "prev_text", "next_text", "outlet_kind")
 START = "<s>"  # the token that opens every sentence: gives 'start: he' n-grams and `^`-anchored lexicon phrases
 QUOTE = '"'
+SIDES = ("text", "prev", "next")  # a sentence and its neighbours, as `Batch` indexes them
 _SEP = "\x01"
 _TOKEN = re.compile(r'\w+|["“”„«»‘\x01]')
 _NORMALISE = str.maketrans({"“": QUOTE, "”": QUOTE, "„": QUOTE, "«": QUOTE, "»": QUOTE, "‘": QUOTE, **{d: "0" for d in "123456789"}})
@@ -536,12 +537,19 @@ def _idf(counts: sp.csr_matrix) -> np.ndarray:
 
 
 class WordNgrams(_Saved, BaseEstimator, TransformerMixin):
-    """Word n-grams of the sentence (TF-IDF, l2-normalised); n-grams that open a sentence read 'start: he'."""
+    """Word n-grams of the sentence (TF-IDF, l2-normalised); n-grams that open a sentence read 'start: he'.
 
-    def __init__(self, ngram_range: tuple[int, int] = (1, 2), min_df: int = 2, sublinear_tf: bool = True):
+    `sides` are the texts whose n-grams are features, in blocks of the sentence's vocabulary: "text" the sentence,
+    "prev" and "next" its neighbours ('prev word: statement'). A neighbour's words tell what the sentence continues
+    (a ministry's statement relayed over many sentences) where its own cues say nothing.
+    """
+
+    def __init__(self, ngram_range: tuple[int, int] = (1, 2), min_df: int = 2, sublinear_tf: bool = True,
+                 sides: tuple[str, ...] = ("text",)):
         self.ngram_range = ngram_range
         self.min_df = min_df
         self.sublinear_tf = sublinear_tf
+        self.sides = sides
 
     def fit(self, batch: Batch, y=None) -> WordNgrams:
         tokens = batch.tokens
@@ -567,8 +575,14 @@ class WordNgrams(_Saved, BaseEstimator, TransformerMixin):
             first_in_doc[1:] = (key[1:] != key[:-1]) | (doc[1:] != doc[:-1])
             keys, df_n = np.unique(key[first_in_doc], return_counts=True)
             self.ngrams_[n] = keys[df_n >= self.min_df]
-        self.idf_ = _idf(self._counts(batch))
-        self.names_ = self._names()
+        unknown = set(self.sides) - set(SIDES)
+        if unknown or not self.sides:
+            raise ValueError(f"sides must be some of {SIDES}, got {self.sides}")
+        self.idf_ = _idf(self._counts(tokens)[batch.text])
+        names = self._names()
+        unigrams = names[: self._unigrams()]
+        self.names_ = np.concatenate([names if side == "text" else np.array([f"{side} {name}" for name in unigrams], dtype=object)
+                                      for side in self.sides])
         return self
 
     def _ids(self, tokens: Tokens) -> np.ndarray:
@@ -580,8 +594,8 @@ class WordNgrams(_Saved, BaseEstimator, TransformerMixin):
         ids[words == START] = len(self.vocabulary_)
         return ids
 
-    def _counts(self, batch: Batch) -> sp.csr_matrix:
-        tokens = batch.tokens
+    def _counts(self, tokens: Tokens) -> sp.csr_matrix:
+        """N-gram counts of every distinct text of the batch (sentences and neighbours alike)."""
         ids = self._ids(tokens)
         rows, cols = [], []
         offset = 0
@@ -598,11 +612,15 @@ class WordNgrams(_Saved, BaseEstimator, TransformerMixin):
             rows.append(tokens.doc[where[hit]])
             cols.append(found[hit] + offset)
             offset += len(table)
-        counts = _count_matrix(np.concatenate(rows), np.concatenate(cols), (tokens.n_docs, offset))
-        return counts[batch.text]
+        return _count_matrix(np.concatenate(rows), np.concatenate(cols), (tokens.n_docs, offset))
 
     def transform(self, batch: Batch) -> sp.csr_matrix:
-        return _tfidf(self._counts(batch), self.idf_, self.sublinear_tf)
+        weights = _tfidf(self._counts(batch.tokens), self.idf_, self.sublinear_tf)
+        unigrams = weights[:, : self._unigrams()]
+        return sp.hstack([weights[batch.text] if side == "text" else unigrams[getattr(batch, side)] for side in self.sides], format="csr")
+
+    def _unigrams(self) -> int:
+        return len(self.vocabulary_) if self.ngram_range[0] == 1 else 0
 
     def get_feature_names_out(self, input_features=None) -> np.ndarray:
         return self.names_

@@ -37,6 +37,7 @@ MIN_EXAMPLES = 5
 # n-grams are off: they added nothing and cost a fifth of the scoring time (`features__chars=None` brings them back).
 DEFAULT_PARAMS: dict[str, Any] = {
     "features__words__ngram_range": (1, 2),
+    "features__words__sides": ("text", "prev", "next"),
     "features__chars": "drop",
     "classifier__C": 1.0,
     "classifier__class_weight": "balanced",

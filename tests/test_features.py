@@ -121,6 +121,24 @@ def test_word_ngrams_name_sentence_openings_and_skip_rare_terms():
     assert np.allclose(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel(), [1, 1, 0])  # l2 rows; nothing known
 
 
+def test_neighbour_words_are_the_sentences_words_seen_in_the_previous_and_next_sentence():
+    frame = pd.DataFrame({"text": ["The statement said talks failed.", "Talks failed.", "The statement was long."],
+                          "prev_text": ["", "The statement said talks failed.", "Talks failed."],
+                          "next_text": ["Talks failed.", "The statement was long.", ""], "outlet_kind": "state_media"})
+    parse = features.Parse(lexicons={"cue": ["said"]}).fit(frame)
+    batch = parse.transform(frame)
+    words = features.WordNgrams(min_df=2, sides=("text", "prev", "next")).fit(batch)
+    found = pd.DataFrame(words.transform(batch).toarray(), columns=words.get_feature_names_out())
+    # unigrams only for the neighbours, in the sentence's vocabulary: "statement" and "talks" occur twice, "said" once
+    assert {"prev word: statement", "next word: talks"} <= set(found.columns)
+    assert not {"prev word: said", "prev word: talks failed", "prev start: talks"} & set(found.columns)
+    assert (found["prev word: statement"] > 0).tolist() == [False, True, False]  # "Talks failed." follows the statement
+    assert (found["next word: statement"] > 0).tolist() == [False, True, False]
+    assert (found["word: statement"] > 0).tolist() == [True, False, True]
+    with pytest.raises(ValueError, match="sides"):
+        features.WordNgrams(sides=("before",)).fit(batch)
+
+
 def test_char_ngrams_reach_unseen_words_and_do_not_depend_on_the_batch():
     parse, batch = _batch(["The Kremlin said.", "Kremlin aides said."])
     chars = features.CharNgrams(ngram_range=(2, 4), min_df=1).fit(batch)

@@ -51,7 +51,14 @@ _RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
                        r"(?:updated|published|posted|last updated)\s*:?\s*.{0,40}\d.{0,40}|"
                        r"(?:related|more from|see also|also read|recommended|most read|trending)\s*:.{0,100}"),
             ("navigation", r"(?:home|menu|search|skip to (?:main )?content|back to top|next article|previous article|"
-                           r"print|email|share|comments?|log ?in|sign in|(?:tags?|topics?)\s*:.*)\.?"),
+                           r"print|email|share|comments?|log ?in|sign in|info|more|(?:tags?|topics?)\s*:.*|"
+                           r"facebook|twitters?|instagram|telegram|whatsapp|linkedin|youtube|reddit|tiktok)\.?"),
+            # a share bar's or a newsletter box's line: "Get our stories by email."  "Like the page:"
+            ("prompt", r"(?:get (?:our|the latest) (?:stories|news|headlines|updates)|like (?:the|our) page|"
+                       r"like us on|click ?here ?to)\b.{0,100}|"
+                       r"(?:exclusively|only) for (?:\w+ ){0,2}subscribers\.?|for (?:\w+ ){0,2}subscribers only\.?"),
+            # a photo credit on a line of its own: "(Russian Defense Ministry Press Service via AP)"
+            ("credit", r"\(.{0,100}\b(?:via|for) (?:ap|afp|reuters|getty images|epa|tass|xinhua|anadolu)\)\.?"),
             # "Follow him on Twitter @joelpollak."  "Twitter: @Milbank."  "@erikalaing."
             ("prompt", r"(?:follow (?:\w+ ){0,3}on (?:twitter|x|facebook|instagram|telegram)|twitter:|watch the (?:full )?video|"
                        r"write to us|email us|contact us|support (?:us|our journalism)|donate)\b.{0,100}"),
@@ -104,7 +111,9 @@ _OPENINGS = ("by ", "written by", "reporting by", "writing by", "editing by", "e
              "related", "more from", "see also", "also read", "recommended", "most read", "trending", "tags", "topics",
              "story continues", "scroll to", "q:", "q.", "question", "interviewer", "the author is", "h/t", "hat tip",
              "watch the", "write to us", "email us", "contact us", "support", "donate", "@", "-", "–", "—",
-             "this article", "this story", "this post", "<", "twitter", "follow", "the views", "views expressed")
+             "this article", "this story", "this post", "<", "twitter", "follow", "the views", "views expressed",
+             "like ", "exclusively", "only for", "for ", "clickhere", "info", "more", "facebook", "instagram",
+             "telegram", "whatsapp", "linkedin", "youtube", "reddit", "tiktok")
 # Words of which one must occur in a longer line for an inner rule to match it (the rules decide; these only let
 # a line through to them): credits, cookie and newsletter prompts, disclaimers.
 _INNER_WORDS = frozenset(

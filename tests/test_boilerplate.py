@@ -36,6 +36,10 @@ BOILERPLATE = {
     '<tweet tweet-id="123"><tweet/>.': "fragment",
     "ABSTRACT.": "fragment",
     "Ukraine": "fragment",
+    "Facebook.": "navigation",
+    "Get our stories by email.": "prompt",
+    "Exclusively for Example subscribers.": "prompt",
+    "(Example Defense Ministry Press Service via AP)": "credit",
 }
 CLAIMS = [
     "Bridge reopens",
@@ -47,6 +51,10 @@ CLAIMS = [
     "The photo showed damage to the roof of the school.",
     "MOSCOW and Kyiv exchanged prisoners on Friday, officials said.",
     "Men must now update their personal data with the military within 60 days.",
+    "For new subscribers, prices rise by a tenth.",
+    "More than 50 people died.",
+    "Telegram said it would comply with the court order.",
+    "The photograph was distributed via AP.",
 ]
 
 

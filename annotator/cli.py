@@ -483,17 +483,17 @@ def score(
     """
     from annotator import score as scoring
 
-    signal.signal(signal.SIGTERM, _stop)  # SIGTERM unwinds like Ctrl+C: workers stopped, outputs not written
+    signal.signal(signal.SIGTERM, scoring.stop)  # SIGTERM unwinds like Ctrl+C: workers stopped, outputs not written
     try:
         with clean_errors():
             result = scoring.score_paths(
                 inputs, model_path or config.default_model(), out, fmt=format, jobs=jobs, dask=dask,
                 summary=summary, html=html, errors=errors, cues=cues, progress=not quiet,
             )
-    except (KeyboardInterrupt, Stopped) as stop:
+    except (KeyboardInterrupt, scoring.Stopped) as stop:
         typer.echo(f"Interrupted: {out} and the other outputs were not written (files already there are as they were).",
                    err=True)
-        raise typer.Exit(143 if isinstance(stop, Stopped) else 130) from None
+        raise typer.Exit(143 if isinstance(stop, scoring.Stopped) else 130) from None
     except OSError as error:  # a full disk or a read-only folder, met while writing
         fail(f"{os_trouble(error, 'writing the outputs')}; the outputs were not written (files already there are as "
              "they were)")
@@ -588,14 +588,6 @@ def quickstart(
         typer.echo(line)
     if not no_app:
         app_(db=db, model_path=model_path, port=port)
-
-
-class Stopped(BaseException):
-    """SIGTERM, raised where the program is, so that it unwinds (and cleans up) as on Ctrl+C."""
-
-
-def _stop(signum, frame) -> None:
-    raise Stopped()
 
 
 def main() -> None:

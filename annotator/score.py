@@ -47,6 +47,20 @@ DIGITS = 4  # probabilities and confidence are rounded to this many decimals in 
 IN_FLIGHT_PER_WORKER = 2
 
 
+class Stopped(BaseException):
+    """A stop signal (SIGTERM), raised where the program is, so that it unwinds and cleans up as on Ctrl+C."""
+
+
+_STOPPING = threading.Event()
+
+
+def stop(signum=None, frame=None) -> None:
+    """A signal handler that stops a run: raises `Stopped` here and now, and leaves a flag that `score_paths` checks
+    after every result, so the run stops even where library code waiting on a worker swallows the exception."""
+    _STOPPING.set()
+    raise Stopped()
+
+
 class DaskAddressError(ValueError):
     """A `dask` option that is neither "local" nor a scheduler address."""
 
@@ -449,6 +463,7 @@ def score_paths(
     jobs = max(jobs or os.cpu_count() or 1, 1)
     report = ReportBuilder(scheme=scheme, max_articles=max_report_articles) if html else None
     articles = sentences = 0
+    _STOPPING.clear()
     with ExitStack() as stack:
         submit, window = stack.enter_context(executor(jobs, dask))
         writer: TableWriter = stack.enter_context(open_writer(out, record_schema(scheme, cues=cues), fmt))
@@ -461,6 +476,8 @@ def score_paths(
         parts = read.parts(inputs, part_bytes=part_bytes)
         tasks = ((job, part, report is not None and report.wants_articles) for part in parts)
         for done in in_order(submit, window, _score_part, tasks):
+            if _STOPPING.is_set():
+                raise Stopped()
             writer.write_encoded(done.encoded, done.rows)
             rows, kept = iter(done.summaries), iter(done.kept)
             for source, outcome in done.outcomes:
@@ -481,6 +498,8 @@ def score_paths(
                 summaries.write(pd.DataFrame(done.summaries))
             bar.update(len(done.outcomes))
             bar.set_postfix_str(f"{sentences / (time.perf_counter() - started):,.0f} sentences/s", refresh=False)
+        if _STOPPING.is_set():  # before the outputs are renamed into place
+            raise Stopped()
     if report:
         report.write(html, note=f"Model: {Path(model_path).name} (sha256 {digest[:12]}).")
     return ScoreResult(

@@ -112,8 +112,7 @@ _OPENINGS = ("by ", "written by", "reporting by", "writing by", "editing by", "e
              "story continues", "scroll to", "q:", "q.", "question", "interviewer", "the author is", "h/t", "hat tip",
              "watch the", "write to us", "email us", "contact us", "support", "donate", "@", "-", "–", "—",
              "this article", "this story", "this post", "<", "twitter", "follow", "the views", "views expressed",
-             "like ", "exclusively", "only for", "for ", "clickhere", "info", "more", "facebook", "instagram",
-             "telegram", "whatsapp", "linkedin", "youtube", "reddit", "tiktok")
+             "like ", "clickhere")
 # Words of which one must occur in a longer line for an inner rule to match it (the rules decide; these only let
 # a line through to them): credits, cookie and newsletter prompts, disclaimers.
 _INNER_WORDS = frozenset(

@@ -12,7 +12,7 @@ from annotator import queue
 from annotator.records import Article
 from annotator.scheme import load_scheme
 from annotator.store import Store
-from browsing import CHROMIUM, changed, label_by_key, marked, serving, settle, sign_in
+from browsing import CHROMIUM, changed, label_by_key, loaded, marked, serving, settle, sign_in
 from conftest import pg_database
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(120)]
@@ -126,14 +126,14 @@ def test_the_overlap_share_meets_the_other_servers_labels(servers, context) -> N
     assert metric(other, "Sentences with ≥2 reviewers") == "1"
 
 
-def test_reviewers_labelling_at_once_on_two_servers_get_disjoint_sentences(servers, context) -> None:
+def test_reviewers_labelling_at_once_on_two_servers_get_disjoint_sentences(servers, context, browser) -> None:
     a, b, db = servers
-    pages = {"dee": context.new_page(), "eli": context.new_page()}
+    other = browser.new_context()  # two reviewers, two browsers: each page is the one in front in its own
+    pages = {"dee": context.new_page(), "eli": other.new_page()}
     for (name, page), url in zip(pages.items(), (a, b)):
         page.goto(f"{url}/?reviewer={name}")  # both sessions draw their first batch at about the same time
     for page in pages.values():
-        page.locator(".ann-context mark").wait_for(timeout=15000)
-        settle(page)
+        loaded(page)
         page.evaluate("document.activeElement.blur()")
     shown = {name: [marked(page)] for name, page in pages.items()}
     for _ in range(5):
@@ -148,3 +148,4 @@ def test_reviewers_labelling_at_once_on_two_servers_get_disjoint_sentences(serve
         current = store.current_labels()
     per_sentence = current.groupby("sentence_id")["reviewer"].nunique()
     assert not set(per_sentence[per_sentence > 1].index) & (set(dee) | set(eli))  # no one else labelled theirs
+    other.close()

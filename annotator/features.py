@@ -556,6 +556,8 @@ class WordNgrams(_Saved, BaseEstimator, TransformerMixin):
         lo, hi = self.ngram_range
         if not 1 <= lo <= hi <= 3:
             raise ValueError(f"ngram_range must lie within (1, 3), got {self.ngram_range}")
+        if not self.sides or set(self.sides) - set(SIDES):
+            raise ValueError(f"sides must be some of {SIDES}, got {self.sides}")
         _COLUMNS.pop(self, None)
         train = np.zeros(tokens.n_docs, dtype=bool)
         train[batch.text] = True
@@ -575,9 +577,6 @@ class WordNgrams(_Saved, BaseEstimator, TransformerMixin):
             first_in_doc[1:] = (key[1:] != key[:-1]) | (doc[1:] != doc[:-1])
             keys, df_n = np.unique(key[first_in_doc], return_counts=True)
             self.ngrams_[n] = keys[df_n >= self.min_df]
-        unknown = set(self.sides) - set(SIDES)
-        if unknown or not self.sides:
-            raise ValueError(f"sides must be some of {SIDES}, got {self.sides}")
         self.idf_ = _idf(self._counts(tokens)[batch.text])
         names = self._names()
         unigrams = names[: self._unigrams()]

@@ -1,5 +1,5 @@
 """What the classifier sees of a sentence: its words and character n-grams, attribution cues from the lexicons,
-the cues of the sentences around it and the kind of outlet that published it.
+the cues of the sentences around it and of its article's opening, and the kind of outlet that published it.
 
 Every step works on a whole batch with array operations (one whitespace split, then numpy and scipy.sparse), because
 batch scoring must handle 10,000 sentences a second in one process; scikit-learn's own vectorizers tokenise each
@@ -26,8 +26,9 @@ from annotator.records import Article, Sentence
 
 # The version of the feature code, written into every model card and checked on load: bump it whenever a change
 # here would make a model pickled before it load wrongly or compute different features (a retrain is then needed).
-VERSION = 4
-MODEL_COLUMNS = ("text", "prev_text", "next_text", "outlet_kind")
+VERSION = 5
+MODEL_COLUMNS = ("text", "prev_text", "next_text", "lead_text", "outlet_kind")
+LEAD_SENTENCES = 2  # an article's opening, `lead_text`: its headline and first sentence, or its first two
 START = "<s>"  # the token that opens every sentence: gives 'start: he' n-grams and `^`-anchored lexicon phrases
 QUOTE = '"'
 SIDES = ("text", "prev", "next")  # a sentence and its neighbours, as `Batch` indexes them
@@ -43,24 +44,30 @@ def context_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """A copy of a label or sentence frame with the model's input columns filled in.
 
     `prev_text`/`next_text` are the neighbouring sentences of the same article ordered by `start` ("" at the
-    article's edges and for rows without `article_id` or offsets); a missing or blank `outlet_kind` comes from
-    the source registry by `outlet`/`url`. Columns already present and filled are kept.
+    article's edges and for rows without `article_id` or offsets) and `lead_text` the article's first
+    `LEAD_SENTENCES` sentences, joined; a missing or blank `outlet_kind` comes from the source registry by
+    `outlet`/`url`. Columns already present are kept.
     """
     out = frame.copy()
     out["text"] = out["text"].fillna("").astype(str) if "text" in out else pd.Series("", index=out.index)
-    if "prev_text" not in out or "next_text" not in out:
-        out["prev_text"], out["next_text"] = _neighbours(out)
-    out["prev_text"] = out["prev_text"].fillna("").astype(str)
-    out["next_text"] = out["next_text"].fillna("").astype(str)
+    context = ("prev_text", "next_text", "lead_text")
+    if not all(column in out for column in context):
+        found = _neighbours(out)
+        for column, values in zip(context, found):
+            if column not in out:
+                out[column] = values
+    for column in context:
+        out[column] = out[column].fillna("").astype(str)
     out["outlet_kind"] = _outlet_kinds(out)
     return out
 
 
-def _neighbours(frame: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+def _neighbours(frame: pd.DataFrame) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """Per row: the texts of the sentences before and after it, and its article's lead (see `context_frame`)."""
     prev = pd.Series("", index=frame.index, dtype=object)
-    nxt = prev.copy()
+    nxt, lead = prev.copy(), prev.copy()
     if "article_id" not in frame or "start" not in frame:
-        return prev, nxt
+        return prev, nxt, lead
     article = frame["article_id"].fillna("").astype(str)
     start = pd.to_numeric(frame["start"], errors="coerce")
     placed = pd.DataFrame({"article": article, "start": start, "text": frame["text"]})
@@ -69,6 +76,8 @@ def _neighbours(frame: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
     positions = placed.drop_duplicates(["article", "start"]).sort_values(["article", "start"], kind="stable")
     same_prev = positions["article"].eq(positions["article"].shift(1))
     same_next = positions["article"].eq(positions["article"].shift(-1))
+    opening = positions[positions.groupby("article", sort=False).cumcount() < LEAD_SENTENCES]
+    leads = opening.groupby("article", sort=False)["text"].agg(" ".join)
     positions = positions.assign(
         prev=positions["text"].shift(1).where(same_prev, ""), next=positions["text"].shift(-1).where(same_next, "")
     )
@@ -76,7 +85,8 @@ def _neighbours(frame: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
     key = pd.MultiIndex.from_arrays([placed["article"], placed["start"]])
     prev[placed.index] = keyed["prev"].reindex(key).to_numpy()
     nxt[placed.index] = keyed["next"].reindex(key).to_numpy()
-    return prev, nxt
+    lead[placed.index] = leads.reindex(placed["article"]).to_numpy()
+    return prev, nxt, lead
 
 
 def _outlet_kinds(frame: pd.DataFrame) -> pd.Series:
@@ -107,6 +117,7 @@ def articles_frame(items: Iterable[tuple[Article, Sequence[Sentence]]]) -> pd.Da
     texts: list[str] = []
     prevs: list[str] = []
     nexts: list[str] = []
+    leads: list[str] = []
     kinds: list[str] = []
     for article, sentences in items:
         registry = registry or _registry()
@@ -116,6 +127,7 @@ def articles_frame(items: Iterable[tuple[Article, Sequence[Sentence]]]) -> pd.Da
         texts += text
         prevs += [""] + text[:-1] if text else []
         nexts += text[1:] + [""] if text else []
+        leads += [" ".join(text[:LEAD_SENTENCES])] * len(text)
         kinds += [kind] * len(text)
         columns["article_id"] += [article.id] * len(text)
         columns["sentence_id"] += [sentence.id for sentence in ordered]
@@ -124,7 +136,8 @@ def articles_frame(items: Iterable[tuple[Article, Sequence[Sentence]]]) -> pd.Da
         columns["outlet"] += [article.outlet] * len(text)
         columns["url"] += [article.url] * len(text)
     # Plain object columns: pandas' Arrow-backed string dtype costs more to build and to read back row by row.
-    frame = pd.DataFrame({"text": texts, "prev_text": prevs, "next_text": nexts, "outlet_kind": kinds, **columns}, dtype=object)
+    frame = pd.DataFrame({"text": texts, "prev_text": prevs, "next_text": nexts, "lead_text": leads, "outlet_kind": kinds,
+                          **columns}, dtype=object)
     return frame.astype({"start": np.int64, "end": np.int64})
 
 
@@ -404,7 +417,8 @@ def one_word(lexicons: Mapping[str, Sequence[str]], name: str) -> set[str]:
 class Batch:
     """A parsed model input: tokens and lexicon hits of the distinct texts among the sentences and their neighbours.
 
-    `text`, `prev` and `next` give, per input row, the index of its sentence and neighbours among those texts.
+    `text`, `prev`, `next` and `lead` give, per input row, the index of its sentence, its neighbours and its
+    article's lead among those texts.
     """
 
     tokens: Tokens
@@ -413,6 +427,7 @@ class Batch:
     text: np.ndarray
     prev: np.ndarray
     next: np.ndarray
+    lead: np.ndarray
     outlet_kind: np.ndarray
     near_cue: np.ndarray  # positions in `tokens` of the words within SPEAKER_WINDOW of a one-word cue, cues left out
     entry_names: list[str]  # 'cue: "said"', one per column of `entries`
@@ -483,7 +498,7 @@ class Parse(_Saved, BaseEstimator, TransformerMixin):
         if missing:
             raise ValueError(f"model input lacks the column(s) {', '.join(missing)}; build it with features.context_frame")
         n = len(X)
-        stacked = np.concatenate([_strings(X["text"]), _strings(X["prev_text"]), _strings(X["next_text"])])
+        stacked = np.concatenate([_strings(X[column]) for column in ("text", "prev_text", "next_text", "lead_text")])
         which, distinct = pd.factorize(stacked, sort=False)
         tokens = tokenize(distinct.tolist())
         entries = self.matcher_.match(tokens)
@@ -500,7 +515,8 @@ class Parse(_Saved, BaseEstimator, TransformerMixin):
             flags=flags,
             text=which[:n],
             prev=which[n : 2 * n],
-            next=which[2 * n :],
+            next=which[2 * n : 3 * n],
+            lead=which[3 * n :],
             outlet_kind=_strings(X["outlet_kind"]),
             near_cue=near_cue,
             entry_names=self.matcher_.entry_names,
@@ -756,6 +772,32 @@ class Context(_Saved, BaseEstimator, TransformerMixin):
         return np.array(self.names_, dtype=object)
 
 
+class Lead(_Saved, BaseEstimator, TransformerMixin):
+    """Flags of the article's opening (`flags`, default 'relay'), alone and by outlet kind: 'lead: relay & outlet:
+    state_media'. A state outlet that relays a ministry's statement or a speech in full says so once, at the top
+    ("released the following press statement"); the sentences of the text itself carry no cue of their own."""
+
+    def __init__(self, flags: Sequence[str] = ("relay",), kinds: Sequence[str] | None = None):
+        self.flags = flags
+        self.kinds = kinds
+
+    def fit(self, batch: Batch, y=None) -> Lead:
+        self.flags_ = [name for name in self.flags if name in batch.flag_names]
+        self.kinds_ = list(self.kinds) if self.kinds is not None else _outlet_kind_names(batch.outlet_kind)
+        return self
+
+    def transform(self, batch: Batch) -> sp.csr_matrix:
+        found = batch.flags[batch.lead][:, [batch.flag_names.index(name) for name in self.flags_]]
+        kind = pd.Index(self.kinds_).get_indexer(batch.outlet_kind)
+        by_kind = [found * (kind == k)[:, None] for k in range(len(self.kinds_))]
+        return sp.csr_matrix(np.hstack([found, *by_kind]))
+
+    def get_feature_names_out(self, input_features=None) -> np.ndarray:
+        names = [f"lead: {flag}" for flag in self.flags_]
+        names += [f"lead: {flag} & outlet: {kind}" for kind in self.kinds_ for flag in self.flags_]
+        return np.array(names, dtype=object)
+
+
 class OutletKind(_Saved, BaseEstimator, TransformerMixin):
     """The outlet kind ('outlet: state_media'), alone and with each of the sentence's flags (`crossed`, default all:
     'outlet: state_media & cue+role'), since a cue means different things in a state wire and in a ministry's release."""
@@ -823,7 +865,7 @@ class Speaker(_Saved, BaseEstimator, TransformerMixin):
 
 
 # Every class a saved model holds (see `model.trusted_types`).
-SAVED_TYPES = (PhraseMatcher, Parse, WordNgrams, CharNgrams, Attribution, Context, OutletKind, Speaker)
+SAVED_TYPES = (PhraseMatcher, Parse, WordNgrams, CharNgrams, Attribution, Context, Lead, OutletKind, Speaker)
 
 
 def _outlet_kind_names(seen: np.ndarray) -> list[str]:

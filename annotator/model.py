@@ -70,6 +70,7 @@ def build_pipeline(**params: Any) -> Pipeline:
                         ("chars", features.CharNgrams(ngram_range=(3, 4))),
                         ("attribution", features.Attribution()),
                         ("context", features.Context()),
+                        ("lead", features.Lead()),
                         ("outlet", features.OutletKind()),
                         ("speaker", features.Speaker()),
                     ],

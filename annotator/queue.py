@@ -71,8 +71,8 @@ def random_unlabelled(store: Store, reviewer: str, count: int, rng: random.Rando
     labelled = (store.labelled_ids(reviewer) if labelled is None else labelled) | exclude
     chosen: list[str] = []
     for _ in range(8):  # a few rounds of candidates, in case most are labelled already
-        for sid in store.random_sentence_ids(4 * count, rng):
-            if sid not in labelled and sid not in chosen and not boilerplate.reason(store.sentence(sid)["text"]):
+        for sid, text in store.random_sentences(4 * count, rng).items():
+            if sid not in labelled and sid not in chosen and not boilerplate.reason(text):
                 chosen.append(sid)
                 if len(chosen) == count:
                     return chosen

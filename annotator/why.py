@@ -20,6 +20,7 @@ LEXICONS = {
     "hedge": ("cue", "distancing word"),
     "channel": ("cue", "said through"),
     "continuation": ("cue", "continues a quote"),
+    "relay": ("cue", "announces a relayed text"),
     "role": ("speaker", "official"),
     "nonofficial": ("speaker", "non-official speaker"),
     "first_person": ("speaker", "first person"),
@@ -70,7 +71,7 @@ def _parts(terms: list[str]) -> list[tuple[str, str | None]]:
                 found += [(piece, None) for piece in name.split("+")]
             elif name == "speaker":
                 found.append((value, None))
-            elif name in ("outlet", "prev", "next"):
+            elif name in ("outlet", "prev", "next", "lead"):
                 found.append((name, value))
             elif name == "near cue":
                 found.append(("near", value))
@@ -153,6 +154,9 @@ def reason(text: str, terms: list[str]) -> str:
         elif topic in ("prev", "next") and value and value != "none":
             what = " and ".join(NEIGHBOURS.get(piece, piece.replace("_", " ")) for piece in value.split("+"))
             said.append(f"{'the sentence before' if topic == 'prev' else 'the sentence after'} has {what}")
+        elif topic == "lead" and value:
+            what = " and ".join(NEIGHBOURS.get(piece, piece.replace("_", " ")) for piece in value.split("+"))
+            said.append("the article opens by relaying a text in full" if value == "relay" else f"the article's opening has {what}")
         elif topic == "quote" and value is None:
             said.append("a quotation")
     return "; ".join(dict.fromkeys(said))

@@ -100,6 +100,9 @@ def test_train_evaluate_explain(tmp_path: Path, label_files: list[Path]):
     assert "macro" in evaluated.output.lower()
     explained = run("explain", "--model", model, "The minister said the talks would resume, according to Reuters.")
     assert "because:" in explained.output and "why: " in explained.output
+    relayed = run("explain", "--model", model, "The talks will resume.", "--outlet", "KCNA", "--top", 200,
+                  "--lead", "The Foreign Ministry released the following press statement:")
+    assert "lead: relay & outlet: state_media" in relayed.output
 
 
 def test_train_refuses_an_empty_training_set(tmp_path: Path):

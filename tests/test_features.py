@@ -63,6 +63,7 @@ def test_context_frame_orders_neighbours_by_offset_within_each_article():
     out = features.context_frame(frame)
     assert out["prev_text"].tolist() == ["A", "", "B", "", ""]
     assert out["next_text"].tolist() == ["C", "B", "", "", ""]
+    assert out["lead_text"].tolist() == ["A B", "A B", "A B", "X", ""]  # the article's first two sentences
     assert out.index.equals(frame.index)
 
 
@@ -90,6 +91,7 @@ def test_article_frame_gives_model_input_for_a_new_article():
     assert frame["text"].tolist() == [s.text for s in sentences]
     assert frame["prev_text"].tolist() == ["", *frame["text"].tolist()[:-1]]
     assert frame["next_text"].tolist() == [*frame["text"].tolist()[1:], ""]
+    assert frame["lead_text"].tolist() == ["Peskov said the talks had stalled. The talks resume on Monday."] * 3
     assert set(frame["outlet_kind"]) == {"state_media"}
     assert set(features.MODEL_COLUMNS) <= set(frame.columns)
 
@@ -103,10 +105,11 @@ def test_articles_frame_of_several_articles_keeps_them_apart():
     ])
     assert frame["prev_text"].tolist() == ["", "First.", ""]
     assert frame["next_text"].tolist() == ["Second.", "", ""]
+    assert frame["lead_text"].tolist() == ["First. Second.", "First. Second.", "Third."]
 
 
 def _batch(texts: list[str], parse: features.Parse | None = None) -> tuple[features.Parse, features.Batch]:
-    frame = pd.DataFrame({"text": texts, "prev_text": "", "next_text": "", "outlet_kind": "independent"})
+    frame = pd.DataFrame({"text": texts, "prev_text": "", "next_text": "", "lead_text": "", "outlet_kind": "independent"})
     parse = parse or features.Parse(lexicons={"cue": ["said"]}).fit(frame)
     return parse, parse.transform(frame)
 
@@ -124,7 +127,8 @@ def test_word_ngrams_name_sentence_openings_and_skip_rare_terms():
 def test_neighbour_words_are_the_sentences_words_seen_in_the_previous_and_next_sentence():
     frame = pd.DataFrame({"text": ["The statement said talks failed.", "Talks failed.", "The statement was long."],
                           "prev_text": ["", "The statement said talks failed.", "Talks failed."],
-                          "next_text": ["Talks failed.", "The statement was long.", ""], "outlet_kind": "state_media"})
+                          "next_text": ["Talks failed.", "The statement was long.", ""], "lead_text": "",
+                          "outlet_kind": "state_media"})
     parse = features.Parse(lexicons={"cue": ["said"]}).fit(frame)
     batch = parse.transform(frame)
     words = features.WordNgrams(min_df=2, sides=("text", "prev", "next")).fit(batch)
@@ -170,7 +174,7 @@ def test_features_of_a_batch_do_not_depend_on_what_the_process_tokenised_before(
 
 
 def _flags(texts: list[str], prev: list[str] | None = None) -> pd.DataFrame:
-    frame = pd.DataFrame({"text": texts, "prev_text": prev or [""] * len(texts), "next_text": "", "outlet_kind": "independent"})
+    frame = pd.DataFrame({"text": texts, "prev_text": prev or [""] * len(texts), "next_text": "", "lead_text": "", "outlet_kind": "independent"})
     parse = features.Parse().fit(frame)
     batch = parse.transform(frame)
     return pd.DataFrame(batch.flags[batch.text], columns=batch.flag_names).astype(bool)
@@ -198,7 +202,7 @@ def test_the_channel_is_not_the_source_and_united_states_is_no_cue():
 def test_a_continuation_is_seen_with_the_previous_attribution():
     frame = pd.DataFrame({"text": ["He added that talks would resume.", "He added that talks would resume."],
                           "prev_text": ["The foreign minister said Russia was ready.", "The weather was cold."],
-                          "next_text": "", "outlet_kind": "state_media"})
+                          "next_text": "", "lead_text": "", "outlet_kind": "state_media"})
     parse = features.Parse().fit(frame)
     batch = parse.transform(frame)
     context = features.Context().fit(batch)
@@ -208,8 +212,22 @@ def test_a_continuation_is_seen_with_the_previous_attribution():
 
 def test_speaker_words_are_those_near_a_cue():
     frame = pd.DataFrame({"text": ["Peskov said the plan was ready.", "Peskov visited the plant.", "Peskov said so."],
-                          "prev_text": "", "next_text": "", "outlet_kind": "official"})
+                          "prev_text": "", "next_text": "", "lead_text": "", "outlet_kind": "official"})
     batch = features.Parse().fit(frame).transform(frame)
     speaker = features.Speaker(min_df=2).fit(batch)
     found = pd.DataFrame(speaker.transform(batch).toarray(), columns=speaker.get_feature_names_out())
     assert found["near cue: peskov"].tolist() == [1.0, 0.0, 1.0]
+
+
+def test_lead_marks_every_sentence_of_an_article_that_opens_by_relaying_a_statement():
+    relayed = "The Foreign Ministry released the following press statement:"
+    frame = pd.DataFrame({"text": ["The sanctions are a crime.", "The sanctions are a crime."], "prev_text": "", "next_text": "",
+                          "lead_text": [relayed, "Talks resumed on Monday."], "outlet_kind": ["state_media", "independent"]})
+    parse = features.Parse(lexicons={"cue": ["said"], "relay": ["the following", "press statement"]}).fit(frame)
+    batch = parse.transform(frame)
+    lead = features.Lead().fit(batch)
+    names = lead.get_feature_names_out().tolist()
+    values = pd.DataFrame(lead.transform(batch).toarray(), columns=names)
+    assert values.loc[0, "lead: relay"] == 1 and values.loc[0, "lead: relay & outlet: state_media"] == 1
+    assert values.loc[0].sum() == 2  # by kind: only its own outlet kind
+    assert values.loc[1].sum() == 0  # the same sentence under an ordinary opening

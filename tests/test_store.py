@@ -107,6 +107,7 @@ def test_sentences_keep_exact_offsets_and_article_context(store):
     assert middle["next_text"] == "Observers were doubtful."
     assert middle["outlet"] == "Example Daily" and middle["outlet_kind"]
     assert store.sentence(ids[0])["prev_text"] == ""
+    assert middle["lead_text"] == store.sentence(ids[-1])["lead_text"] == f"The talks ended on Friday. {middle['text']}"
 
 
 def test_empty_articles_are_reported_and_skipped(new_db):

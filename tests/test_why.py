@@ -34,3 +34,10 @@ def test_marked_text_is_escaped_around_and_inside_the_marks() -> None:
     assert "<img" not in marked and "<b>no" not in marked and "&lt;img src=x" in marked
     assert '<b class="ann-why ann-why-speaker" title="official">minister</b>' in marked
     assert '<b class="ann-why ann-why-cue" title="reporting cue">said</b>' in marked
+
+
+def test_an_article_that_opens_by_relaying_a_text_is_said_in_words_and_marks_nothing_in_the_sentence() -> None:
+    text = "The sanctions are a crime against our people."
+    terms = ["lead: relay & outlet: state_media", "outlet: state_media"]
+    assert why.reason(text, terms) == "the article opens by relaying a text in full; published by a state-media outlet"
+    assert why.spans(text, terms) == []

@@ -194,7 +194,8 @@ class Queries(StoreBase):
         return Article(**dict(row))
 
     def sentence(self, sentence_id: str) -> dict[str, Any]:
-        """One sentence with its article's title, outlet and url and the texts of the sentences before and after."""
+        """One sentence with its article's title, outlet and url, the texts of the sentences before and after and its
+        article's lead (`prev_text`, `next_text`, `lead_text`: the model's context, see `features.context_frame`)."""
         row = self._one(
             f"SELECT s.id AS sentence_id, {CONTEXT_COLUMNS} FROM sentences s JOIN articles ar ON ar.id = s.article_id"
             " WHERE s.id = ?",
@@ -210,6 +211,10 @@ class Queries(StoreBase):
             near = self._one(f"SELECT text FROM sentences WHERE article_id = ? AND {sql} LIMIT 1",
                              [row["article_id"], row["start"]])
             result[key] = near[0] if near else ""
+        from annotator.features import LEAD_SENTENCES  # here: the store's other callers need no numeric libraries
+
+        result["lead_text"] = " ".join(self._column("SELECT text FROM sentences WHERE article_id = ? ORDER BY start LIMIT ?",
+                                                    [row["article_id"], LEAD_SENTENCES]))
         return result
 
     def unlabelled(
@@ -297,17 +302,18 @@ class Queries(StoreBase):
             [reviewer, reviewer, *params],
         )
 
-    def random_sentence_ids(self, count: int, rng: random.Random) -> list[str]:
-        """About `count` sentence ids drawn uniformly by rowid (without scanning the table; seeded by `rng`).
+    def random_sentences(self, count: int, rng: random.Random) -> dict[str, str]:
+        """About `count` sentences drawn uniformly by rowid (without scanning the table; seeded by `rng`): id -> text.
 
         Fewer when the draw hits deleted rowids or repeats itself; in the order drawn.
         """
         top = int(self._one("SELECT coalesce(max(rowid), 0) FROM sentences")[0])
         if not top or count <= 0:
-            return []
+            return {}
         drawn = [rng.randint(1, top) for _ in range(count)]
-        found = dict(self._frame(f"SELECT rowid, id FROM sentences WHERE rowid IN ({','.join('?' * count)})", drawn).values)
-        return list(dict.fromkeys(found[rowid] for rowid in drawn if rowid in found))
+        found = {rowid: (sid, text) for rowid, sid, text in self._frame(
+            f"SELECT rowid, id, text FROM sentences WHERE rowid IN ({','.join('?' * count)})", drawn).itertuples(index=False)}
+        return dict(found[rowid] for rowid in drawn if rowid in found)
 
     def size(self) -> tuple[int, int]:
         """(articles, sentences) in the store: two cheap counts, e.g. for cache keys."""

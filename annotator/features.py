@@ -46,18 +46,17 @@ def context_frame(frame: pd.DataFrame) -> pd.DataFrame:
     `prev_text`/`next_text` are the neighbouring sentences of the same article ordered by `start` ("" at the
     article's edges and for rows without `article_id` or offsets) and `lead_text` the article's first
     `LEAD_SENTENCES` sentences, joined; a missing or blank `outlet_kind` comes from the source registry by
-    `outlet`/`url`. Columns already present are kept.
+    `outlet`/`url`. Context already given is kept, row by row: only missing values (absent column, NaN) are filled,
+    so rows whose context came from the whole article (the store's) sit beside rows that take it from their file.
     """
     out = frame.copy()
     out["text"] = out["text"].fillna("").astype(str) if "text" in out else pd.Series("", index=out.index)
     context = ("prev_text", "next_text", "lead_text")
-    if not all(column in out for column in context):
-        found = _neighbours(out)
-        for column, values in zip(context, found):
-            if column not in out:
-                out[column] = values
+    if any(column not in out or out[column].isna().any() for column in context):
+        for column, found in zip(context, _neighbours(out)):
+            out[column] = out[column].where(out[column].notna(), found) if column in out else found
     for column in context:
-        out[column] = out[column].fillna("").astype(str)
+        out[column] = out[column].astype(str)
     out["outlet_kind"] = _outlet_kinds(out)
     return out
 

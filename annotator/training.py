@@ -53,12 +53,19 @@ def training_frame(store=None, label_files: Iterable[str | Path] | None = None) 
 
 
 def _store_frame(store) -> pd.DataFrame:
+    """The store's final labels as training rows, each with its context read from its whole article: a reviewer
+    labels sentences here and there, so the labelled neighbour of a sentence is often not the sentence beside it."""
     final = store.final_labels()
     columns = list(formats.labels_frame([]).columns)
     for column in columns:
         if column not in final:
             final[column] = ""
-    return final[columns]
+    context = ["prev_text", "next_text", "lead_text"]
+    articles = [store.sentences(article_id) for article_id in final["article_id"].drop_duplicates()]
+    if not articles:
+        return final[columns]
+    whole = features.context_frame(pd.concat(articles, ignore_index=True)).set_index("sentence_id")[context]
+    return final[columns].join(whole, on="sentence_id")
 
 
 def sentence_keys(frame: pd.DataFrame) -> list[str]:

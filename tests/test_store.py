@@ -418,3 +418,18 @@ def test_a_version_3_postgresql_store_gains_holds_and_a_change_counter(pg_server
         other.add_articles([Article(id="art-three", text="A third story. It has two sentences.")])
         assert store.size() == (3, 7)  # ... until another connection adds sentences
         assert store.claim("ann", sentence_ids(store)[:2], timedelta(minutes=1)) == sentence_ids(store)[:2]
+
+
+def test_training_reads_a_store_labels_context_from_its_whole_article(store):
+    from annotator import training
+
+    ids = sentence_ids(store, "art-one")  # three sentences; only the first and the last are labelled
+    store.annotate(ids[0], FIRST, "ann")
+    store.annotate(ids[2], SECOND, "ann")
+    frame = training.training_frame(store=store).set_index("sentence_id")
+    last = frame.loc[ids[2]]
+    assert last["prev_text"] == "The minister said a deal was close."  # its neighbour, though nobody labelled it
+    assert last["lead_text"] == "The talks ended on Friday. The minister said a deal was close."
+    assert frame.loc[ids[0], "next_text"] == "The minister said a deal was close."
+    seed = frame[frame["article_id"] != "art-one"]  # the shipped labels beside them keep their own context
+    assert len(seed) and (seed["prev_text"] != "").any() and not seed["lead_text"].isna().any()

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import threading
 import weakref
-from itertools import compress, repeat
+from itertools import compress, islice, repeat
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -20,6 +20,7 @@ import pandas as pd
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin
 
+from annotator import boilerplate
 from annotator import lexicons as lexicon_files
 from annotator import sources
 from annotator.records import Article, Sentence
@@ -28,7 +29,7 @@ from annotator.records import Article, Sentence
 # here would make a model pickled before it load wrongly or compute different features (a retrain is then needed).
 VERSION = 5
 MODEL_COLUMNS = ("text", "prev_text", "next_text", "lead_text", "outlet_kind")
-LEAD_SENTENCES = 2  # an article's opening, `lead_text`: its headline and first sentence, or its first two
+LEAD_SENTENCES = 2  # an article's opening, `lead_text`: its first two sentences that are not boilerplate (see `lead`)
 START = "<s>"  # the token that opens every sentence: gives 'start: he' n-grams and `^`-anchored lexicon phrases
 QUOTE = '"'
 SIDES = ("text", "prev", "next")  # a sentence and its neighbours, as `Batch` indexes them
@@ -75,7 +76,8 @@ def _neighbours(frame: pd.DataFrame) -> tuple[pd.Series, pd.Series, pd.Series]:
     positions = placed.drop_duplicates(["article", "start"]).sort_values(["article", "start"], kind="stable")
     same_prev = positions["article"].eq(positions["article"].shift(1))
     same_next = positions["article"].eq(positions["article"].shift(-1))
-    opening = positions[positions.groupby("article", sort=False).cumcount() < LEAD_SENTENCES]
+    said = positions[boilerplate.reasons(positions["text"].to_numpy(dtype=object)) == ""]
+    opening = said[said.groupby("article", sort=False).cumcount() < LEAD_SENTENCES]
     leads = opening.groupby("article", sort=False)["text"].agg(" ".join)
     positions = positions.assign(
         prev=positions["text"].shift(1).where(same_prev, ""), next=positions["text"].shift(-1).where(same_next, "")
@@ -84,7 +86,7 @@ def _neighbours(frame: pd.DataFrame) -> tuple[pd.Series, pd.Series, pd.Series]:
     key = pd.MultiIndex.from_arrays([placed["article"], placed["start"]])
     prev[placed.index] = keyed["prev"].reindex(key).to_numpy()
     nxt[placed.index] = keyed["next"].reindex(key).to_numpy()
-    lead[placed.index] = leads.reindex(placed["article"]).to_numpy()
+    lead[placed.index] = leads.reindex(placed["article"]).fillna("").to_numpy()  # "": nothing but boilerplate
     return prev, nxt, lead
 
 
@@ -126,7 +128,7 @@ def articles_frame(items: Iterable[tuple[Article, Sequence[Sentence]]]) -> pd.Da
         texts += text
         prevs += [""] + text[:-1] if text else []
         nexts += text[1:] + [""] if text else []
-        leads += [" ".join(text[:LEAD_SENTENCES])] * len(text)
+        leads += [lead(text)] * len(text)
         kinds += [kind] * len(text)
         columns["article_id"] += [article.id] * len(text)
         columns["sentence_id"] += [sentence.id for sentence in ordered]
@@ -138,6 +140,12 @@ def articles_frame(items: Iterable[tuple[Article, Sequence[Sentence]]]) -> pd.Da
     frame = pd.DataFrame({"text": texts, "prev_text": prevs, "next_text": nexts, "lead_text": leads, "outlet_kind": kinds,
                           **columns}, dtype=object)
     return frame.astype({"start": np.int64, "end": np.int64})
+
+
+def lead(texts: Iterable[str]) -> str:
+    """An article's opening, from its sentences in order: the first `LEAD_SENTENCES` that are not boilerplate
+    (a dateline on a line of its own, a byline), joined."""
+    return " ".join(islice((text for text in texts if not boilerplate.reason(text)), LEAD_SENTENCES))
 
 
 def article_frame(article: Article, sentences: Sequence[Sentence]) -> pd.DataFrame:

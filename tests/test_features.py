@@ -8,7 +8,7 @@ import pytest
 
 from annotator import features, lexicons
 from annotator.records import Article, Sentence
-from annotator.segment import split_sentences
+from annotator.segment import split_article, split_sentences
 
 
 def _tokens(text: str) -> list[str]:
@@ -63,7 +63,10 @@ def test_context_frame_orders_neighbours_by_offset_within_each_article():
     out = features.context_frame(frame)
     assert out["prev_text"].tolist() == ["A", "", "B", "", ""]
     assert out["next_text"].tolist() == ["C", "B", "", "", ""]
-    assert out["lead_text"].tolist() == ["A B", "A B", "A B", "X", ""]  # the article's first two sentences
+    assert out["lead_text"].tolist() == ["", "", "", "", ""]  # one-letter lines are fragments: no lead
+    words = frame.assign(text=frame["text"] + " is a sentence.")
+    leads = features.context_frame(words)["lead_text"].tolist()  # the article's first two sentences
+    assert leads == ["A is a sentence. B is a sentence."] * 3 + ["X is a sentence.", ""]
     assert out.index.equals(frame.index)
 
 
@@ -231,3 +234,12 @@ def test_lead_marks_every_sentence_of_an_article_that_opens_by_relaying_a_statem
     assert values.loc[0, "lead: relay"] == 1 and values.loc[0, "lead: relay & outlet: state_media"] == 1
     assert values.loc[0].sum() == 2  # by kind: only its own outlet kind
     assert values.loc[1].sum() == 0  # the same sentence under an ordinary opening
+
+
+def test_an_articles_lead_passes_over_boilerplate_such_as_a_dateline_on_its_own_line():
+    texts = ["Xi expounds on the plan", "BEIJING, Nov. 3 (Xinhua) --", "The party unveiled the plan in full text.", "More."]
+    assert features.lead(texts) == "Xi expounds on the plan The party unveiled the plan in full text."
+    frame = pd.DataFrame({"text": texts, "article_id": "a", "start": [0, 30, 60, 100], "outlet_kind": "state_media"})
+    assert set(features.context_frame(frame)["lead_text"]) == {features.lead(texts)}
+    article = Article(id="a", text="\n\n".join(texts))
+    assert set(features.article_frame(article, split_article(article))["lead_text"]) == {features.lead(texts)}

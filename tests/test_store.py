@@ -433,3 +433,23 @@ def test_training_reads_a_store_labels_context_from_its_whole_article(store):
     assert frame.loc[ids[0], "next_text"] == "The minister said a deal was close."
     seed = frame[frame["article_id"] != "art-one"]  # the shipped labels beside them keep their own context
     assert len(seed) and (seed["prev_text"] != "").any() and not seed["lead_text"].isna().any()
+
+
+def test_a_sentences_lead_is_the_one_batch_scoring_reads(store):
+    from annotator import features
+    from annotator.segment import split_article
+
+    article = Article(id="art-dateline", outlet="Xinhua",
+                      text="BEIJING, Nov. 3 (Xinhua) --\n\nThe party released the following statement. It is long. It ends.")
+    store.add_articles([article])
+    ids = sentence_ids(store, "art-dateline")
+    batch = features.article_frame(article, split_article(article))["lead_text"].iloc[0]
+    assert store.sentence(ids[-1])["lead_text"] == batch == "The party released the following statement. It is long."
+
+
+def test_a_lead_behind_many_lines_of_boilerplate_is_still_found(store):
+    article = Article(id="art-adverts", outlet="Example Daily",
+                      text="\n\n".join(["Advertisement"] * 20 + ["Talks resumed on Monday.", "Both sides attended.", "End."]))
+    store.add_articles([article])
+    ids = sentence_ids(store, "art-adverts")
+    assert store.sentence(ids[-1])["lead_text"] == "Talks resumed on Monday. Both sides attended."

@@ -11,7 +11,7 @@ from typing import Any
 
 import pandas as pd
 
-from annotator import formats
+from annotator import boilerplate, formats
 from annotator.records import Article, LabelRecord
 from annotator.store.base import StoreBase, StoreError, utc_now
 from annotator.store.sql import CONTEXT_COLUMNS, REPEAT_KEY, current_sql, has_label_sql, taken_sql, where_equal
@@ -211,11 +211,19 @@ class Queries(StoreBase):
             near = self._one(f"SELECT text FROM sentences WHERE article_id = ? AND {sql} LIMIT 1",
                              [row["article_id"], row["start"]])
             result[key] = near[0] if near else ""
-        from annotator.features import LEAD_SENTENCES  # here: the store's other callers need no numeric libraries
-
-        result["lead_text"] = " ".join(self._column("SELECT text FROM sentences WHERE article_id = ? ORDER BY start LIMIT ?",
-                                                    [row["article_id"], LEAD_SENTENCES]))
+        result["lead_text"] = self._lead(row["article_id"])
         return result
+
+    def _lead(self, article_id: str, first: int = 16) -> str:
+        """The article's opening as the model reads it (`features.lead`): from its first sentences, or from all of
+        them when those are nearly all boilerplate."""
+        from annotator import features  # here: the store's other callers need no numeric libraries
+
+        sql = "SELECT text FROM sentences WHERE article_id = ? ORDER BY start"
+        texts = self._column(f"{sql} LIMIT ?", [article_id, first])
+        if len(texts) == first and sum(not boilerplate.reason(text) for text in texts) < features.LEAD_SENTENCES:
+            texts = self._column(sql, [article_id])
+        return features.lead(texts)
 
     def unlabelled(
         self, reviewer: str, *, article_id: str | None = None, limit: int | None = 50, model_id: str | None = None,

@@ -45,8 +45,8 @@ def context_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """A copy of a label or sentence frame with the model's input columns filled in.
 
     `prev_text`/`next_text` are the neighbouring sentences of the same article ordered by `start` ("" at the
-    article's edges and for rows without `article_id` or offsets) and `lead_text` the article's first
-    `LEAD_SENTENCES` sentences, joined; a missing or blank `outlet_kind` comes from the source registry by
+    article's edges and for rows without `article_id` or offsets) and `lead_text` the article's opening (`lead`,
+    from the rows of that article); a missing or blank `outlet_kind` comes from the source registry by
     `outlet`/`url`. Context already given is kept, row by row: only missing values (absent column, NaN) are filled,
     so rows whose context came from the whole article (the store's) sit beside rows that take it from their file.
     """

@@ -151,12 +151,11 @@ def reason(text: str, terms: list[str]) -> str:
     for topic, value in _parts(terms):
         if topic == "outlet" and value in OUTLETS:
             said.append(OUTLETS[value])
-        elif topic in ("prev", "next") and value and value != "none":
+        elif topic in ("prev", "next", "lead") and value and value != "none":
             what = " and ".join(NEIGHBOURS.get(piece, piece.replace("_", " ")) for piece in value.split("+"))
-            said.append(f"{'the sentence before' if topic == 'prev' else 'the sentence after'} has {what}")
-        elif topic == "lead" and value:
-            what = " and ".join(NEIGHBOURS.get(piece, piece.replace("_", " ")) for piece in value.split("+"))
-            said.append("the article opens by relaying a text in full" if value == "relay" else f"the article's opening has {what}")
+            where = {"prev": "the sentence before", "next": "the sentence after", "lead": "the article's opening"}[topic]
+            said.append("the article opens by relaying a text in full" if (topic, value) == ("lead", "relay")
+                        else f"{where} has {what}")
         elif topic == "quote" and value is None:
             said.append("a quotation")
     return "; ".join(dict.fromkeys(said))

@@ -432,6 +432,7 @@ def explain(
     previous: Annotated[str, typer.Option("--prev", help="The sentence before it.")] = "",
     next_: Annotated[str, typer.Option("--next", help="The sentence after it.")] = "",
     lead: Annotated[str, typer.Option(help="Its article's opening: the headline and first sentence.")] = "",
+    intro: Annotated[str, typer.Option(help="The latest sentence before it that ends with a colon (\"... said:\").")] = "",
     top: Annotated[int, typer.Option(help="How many features to show.")] = 8,
 ) -> None:
     """Show the model's label for a sentence and the features that pushed it there.
@@ -447,7 +448,8 @@ def explain(
             raise ValueError("the sentence to explain is empty")
         pipeline = model.load(model_path or config.default_model())
         frame = features.context_frame(
-            pd.DataFrame([{"text": sentence, "outlet": outlet, "prev_text": previous, "next_text": next_, "lead_text": lead}])
+            pd.DataFrame([{"text": sentence, "outlet": outlet, "prev_text": previous, "next_text": next_, "lead_text": lead,
+                           "intro_text": intro}])
         )
         scored = model.predict(pipeline, frame).iloc[0]
         reasons = model.explain(pipeline, frame, top=top)[0]

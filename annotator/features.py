@@ -27,8 +27,8 @@ from annotator.records import Article, Sentence
 
 # The version of the feature code, written into every model card and checked on load: bump it whenever a change
 # here would make a model pickled before it load wrongly or compute different features (a retrain is then needed).
-VERSION = 5
-MODEL_COLUMNS = ("text", "prev_text", "next_text", "lead_text", "outlet_kind")
+VERSION = 6
+MODEL_COLUMNS = ("text", "prev_text", "next_text", "lead_text", "intro_text", "outlet_kind")
 LEAD_SENTENCES = 2  # an article's opening, `lead_text`: its first two sentences that are not boilerplate (see `lead`)
 START = "<s>"  # the token that opens every sentence: gives 'start: he' n-grams and `^`-anchored lexicon phrases
 QUOTE = '"'
@@ -47,12 +47,13 @@ def context_frame(frame: pd.DataFrame) -> pd.DataFrame:
     `prev_text`/`next_text` are the neighbouring sentences of the same article ordered by `start` ("" at the
     article's edges and for rows without `article_id` or offsets) and `lead_text` the article's opening (`lead`,
     from the rows of that article); a missing or blank `outlet_kind` comes from the source registry by
-    `outlet`/`url`. Context already given is kept, row by row: only missing values (absent column, NaN) are filled,
+    `outlet`/`url`; `intro_text` is the latest earlier sentence of the article that ends with a colon (`introduces`).
+    Context already given is kept, row by row: only missing values (absent column, NaN) are filled,
     so rows whose context came from the whole article (the store's) sit beside rows that take it from their file.
     """
     out = frame.copy()
     out["text"] = out["text"].fillna("").astype(str) if "text" in out else pd.Series("", index=out.index)
-    context = ("prev_text", "next_text", "lead_text")
+    context = ("prev_text", "next_text", "lead_text", "intro_text")
     if any(column not in out or out[column].isna().any() for column in context):
         for column, found in zip(context, _neighbours(out)):
             out[column] = out[column].where(out[column].notna(), found) if column in out else found
@@ -62,12 +63,13 @@ def context_frame(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _neighbours(frame: pd.DataFrame) -> tuple[pd.Series, pd.Series, pd.Series]:
-    """Per row: the texts of the sentences before and after it, and its article's lead (see `context_frame`)."""
+def _neighbours(frame: pd.DataFrame) -> tuple[pd.Series, pd.Series, pd.Series, pd.Series]:
+    """Per row: the texts of the sentences before and after it, its article's lead and the latest introduction
+    before it (see `context_frame`)."""
     prev = pd.Series("", index=frame.index, dtype=object)
-    nxt, lead = prev.copy(), prev.copy()
+    nxt, lead, intro = prev.copy(), prev.copy(), prev.copy()
     if "article_id" not in frame or "start" not in frame:
-        return prev, nxt, lead
+        return prev, nxt, lead, intro
     article = frame["article_id"].fillna("").astype(str)
     start = pd.to_numeric(frame["start"], errors="coerce")
     placed = pd.DataFrame({"article": article, "start": start, "text": frame["text"]})
@@ -79,15 +81,18 @@ def _neighbours(frame: pd.DataFrame) -> tuple[pd.Series, pd.Series, pd.Series]:
     said = positions[boilerplate.reasons(positions["text"].to_numpy(dtype=object)) == ""]
     opening = said[said.groupby("article", sort=False).cumcount() < LEAD_SENTENCES]
     leads = opening.groupby("article", sort=False)["text"].agg(" ".join)
+    introducing = positions["text"].where([introduces(text) for text in positions["text"]])
     positions = positions.assign(
-        prev=positions["text"].shift(1).where(same_prev, ""), next=positions["text"].shift(-1).where(same_next, "")
+        prev=positions["text"].shift(1).where(same_prev, ""), next=positions["text"].shift(-1).where(same_next, ""),
+        intro=introducing.groupby(positions["article"], sort=False).transform(lambda texts: texts.shift(1).ffill()),
     )
     keyed = positions.set_index(["article", "start"])
     key = pd.MultiIndex.from_arrays([placed["article"], placed["start"]])
     prev[placed.index] = keyed["prev"].reindex(key).to_numpy()
     nxt[placed.index] = keyed["next"].reindex(key).to_numpy()
     lead[placed.index] = leads.reindex(placed["article"]).fillna("").to_numpy()  # "": nothing but boilerplate
-    return prev, nxt, lead
+    intro[placed.index] = keyed["intro"].reindex(key).fillna("").to_numpy()
+    return prev, nxt, lead, intro
 
 
 def _outlet_kinds(frame: pd.DataFrame) -> pd.Series:
@@ -119,6 +124,7 @@ def articles_frame(items: Iterable[tuple[Article, Sequence[Sentence]]]) -> pd.Da
     prevs: list[str] = []
     nexts: list[str] = []
     leads: list[str] = []
+    intros: list[str] = []
     kinds: list[str] = []
     for article, sentences in items:
         registry = registry or _registry()
@@ -129,6 +135,7 @@ def articles_frame(items: Iterable[tuple[Article, Sequence[Sentence]]]) -> pd.Da
         prevs += [""] + text[:-1] if text else []
         nexts += text[1:] + [""] if text else []
         leads += [lead(text)] * len(text)
+        intros += introductions(text)
         kinds += [kind] * len(text)
         columns["article_id"] += [article.id] * len(text)
         columns["sentence_id"] += [sentence.id for sentence in ordered]
@@ -137,8 +144,8 @@ def articles_frame(items: Iterable[tuple[Article, Sequence[Sentence]]]) -> pd.Da
         columns["outlet"] += [article.outlet] * len(text)
         columns["url"] += [article.url] * len(text)
     # Plain object columns: pandas' Arrow-backed string dtype costs more to build and to read back row by row.
-    frame = pd.DataFrame({"text": texts, "prev_text": prevs, "next_text": nexts, "lead_text": leads, "outlet_kind": kinds,
-                          **columns}, dtype=object)
+    frame = pd.DataFrame({"text": texts, "prev_text": prevs, "next_text": nexts, "lead_text": leads, "intro_text": intros,
+                          "outlet_kind": kinds, **columns}, dtype=object)
     return frame.astype({"start": np.int64, "end": np.int64})
 
 
@@ -146,6 +153,22 @@ def lead(texts: Iterable[str]) -> str:
     """An article's opening, from its sentences in order: the first `LEAD_SENTENCES` that are not boilerplate
     (a dateline on a line of its own, a byline), joined."""
     return " ".join(islice((text for text in texts if not boilerplate.reason(text)), LEAD_SENTENCES))
+
+
+def introduces(text: str) -> bool:
+    """Whether a sentence introduces what follows it: it ends with a colon ("... said:", "The following is the full
+    text of his speech:", "Burleigh started his article saying:")."""
+    return text.rstrip().endswith(":")
+
+
+def introductions(texts: Sequence[str]) -> list[str]:
+    """Per sentence of an article, in order: the latest earlier sentence that `introduces` ("" before the first)."""
+    found, latest = [], ""
+    for text in texts:
+        found.append(latest)
+        if introduces(text):
+            latest = text
+    return found
 
 
 def article_frame(article: Article, sentences: Sequence[Sentence]) -> pd.DataFrame:
@@ -424,8 +447,8 @@ def one_word(lexicons: Mapping[str, Sequence[str]], name: str) -> set[str]:
 class Batch:
     """A parsed model input: tokens and lexicon hits of the distinct texts among the sentences and their neighbours.
 
-    `text`, `prev`, `next` and `lead` give, per input row, the index of its sentence, its neighbours and its
-    article's lead among those texts.
+    `text`, `prev`, `next`, `lead` and `intro` give, per input row, the index of its sentence, its neighbours, its
+    article's lead and the latest introduction before it among those texts.
     """
 
     tokens: Tokens
@@ -435,6 +458,7 @@ class Batch:
     prev: np.ndarray
     next: np.ndarray
     lead: np.ndarray
+    intro: np.ndarray
     outlet_kind: np.ndarray
     near_cue: np.ndarray  # positions in `tokens` of the words within SPEAKER_WINDOW of a one-word cue, cues left out
     entry_names: list[str]  # 'cue: "said"', one per column of `entries`
@@ -505,7 +529,7 @@ class Parse(_Saved, BaseEstimator, TransformerMixin):
         if missing:
             raise ValueError(f"model input lacks the column(s) {', '.join(missing)}; build it with features.context_frame")
         n = len(X)
-        stacked = np.concatenate([_strings(X[column]) for column in ("text", "prev_text", "next_text", "lead_text")])
+        stacked = np.concatenate([_strings(X[column]) for column in ("text", "prev_text", "next_text", "lead_text", "intro_text")])
         which, distinct = pd.factorize(stacked, sort=False)
         tokens = tokenize(distinct.tolist())
         entries = self.matcher_.match(tokens)
@@ -523,7 +547,8 @@ class Parse(_Saved, BaseEstimator, TransformerMixin):
             text=which[:n],
             prev=which[n : 2 * n],
             next=which[2 * n : 3 * n],
-            lead=which[3 * n :],
+            lead=which[3 * n : 4 * n],
+            intro=which[4 * n :],
             outlet_kind=_strings(X["outlet_kind"]),
             near_cue=near_cue,
             entry_names=self.matcher_.entry_names,
@@ -782,26 +807,35 @@ class Context(_Saved, BaseEstimator, TransformerMixin):
 class Lead(_Saved, BaseEstimator, TransformerMixin):
     """Flags of the article's opening (`flags`, default 'relay'), alone and by outlet kind: 'lead: relay & outlet:
     state_media'. A state outlet that relays a ministry's statement or a speech in full says so once, at the top
-    ("released the following press statement"); the sentences of the text itself carry no cue of their own."""
+    ("released the following press statement"); the sentences of the text itself carry no cue of their own.
+    `side` "intro" reads the latest introduction before the sentence instead ("... the full text of his speech:"),
+    with 'intro: any' for being under one at all."""
 
-    def __init__(self, flags: Sequence[str] = ("relay",), kinds: Sequence[str] | None = None):
+    def __init__(self, flags: Sequence[str] = ("relay",), kinds: Sequence[str] | None = None, side: str = "lead"):
         self.flags = flags
         self.kinds = kinds
+        self.side = side
 
     def fit(self, batch: Batch, y=None) -> Lead:
+        if self.side not in ("lead", "intro"):
+            raise ValueError(f"side must be 'lead' or 'intro', got {self.side!r}")
         self.flags_ = [name for name in self.flags if name in batch.flag_names]
         self.kinds_ = list(self.kinds) if self.kinds is not None else _outlet_kind_names(batch.outlet_kind)
         return self
 
     def transform(self, batch: Batch) -> sp.csr_matrix:
-        found = batch.flags[batch.lead][:, [batch.flag_names.index(name) for name in self.flags_]]
+        side = getattr(batch, self.side)
+        found = batch.flags[side][:, [batch.flag_names.index(name) for name in self.flags_]]
+        if self.side == "intro":  # the empty text ("" before any introduction) has only the START token
+            found = np.hstack([(np.bincount(batch.tokens.doc, minlength=batch.tokens.n_docs)[side] > 1)[:, None], found])
         kind = pd.Index(self.kinds_).get_indexer(batch.outlet_kind)
         by_kind = [found * (kind == k)[:, None] for k in range(len(self.kinds_))]
-        return sp.csr_matrix(np.hstack([found, *by_kind]))
+        return sp.csr_matrix(np.hstack([found, *by_kind]).astype(np.float64))
 
     def get_feature_names_out(self, input_features=None) -> np.ndarray:
-        names = [f"lead: {flag}" for flag in self.flags_]
-        names += [f"lead: {flag} & outlet: {kind}" for kind in self.kinds_ for flag in self.flags_]
+        flags = ["any", *self.flags_] if self.side == "intro" else self.flags_
+        names = [f"{self.side}: {flag}" for flag in flags]
+        names += [f"{self.side}: {flag} & outlet: {kind}" for kind in self.kinds_ for flag in flags]
         return np.array(names, dtype=object)
 
 

@@ -44,6 +44,10 @@ DEFAULT_PARAMS: dict[str, Any] = {
 }
 
 
+# What the latest introduction before a sentence says about the block under it: a relayed text, a speaker (an
+# official or not) or a named independent source ("Burleigh started his article saying:").
+INTRO_FLAGS = ("relay", "cue", "role", "independent", "nonofficial")
+
 STEPS = ("parse", "features", "classifier")  # the named steps of every annotator model
 
 
@@ -71,6 +75,7 @@ def build_pipeline(**params: Any) -> Pipeline:
                         ("attribution", features.Attribution()),
                         ("context", features.Context()),
                         ("lead", features.Lead()),
+                        ("intro", features.Lead(flags=INTRO_FLAGS, side="intro")),
                         ("outlet", features.OutletKind()),
                         ("speaker", features.Speaker()),
                     ],

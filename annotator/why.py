@@ -32,6 +32,9 @@ OUTLETS = {"state_media": "published by a state-media outlet", "official": "publ
            "independent": "published by an independent outlet"}
 NEIGHBOURS = {"cue": "a reporting cue", "role": "an official", "nonofficial": "a non-official speaker",
               "quote": "a quotation", "narrative": "narrative wording", "continuation": "a continued quote"}
+WHOLE = {("lead", "relay"): "the article opens by relaying a text in full",
+         ("intro", "relay"): "it comes under a line that announces a relayed text",
+         ("intro", "any"): "it comes under a line that introduces a quote or a text (ending with a colon)"}
 _WORD = re.compile(r"\w+")
 _TERM = re.compile(r'(?:[^,"]|"[^"]*")+')
 
@@ -71,7 +74,7 @@ def _parts(terms: list[str]) -> list[tuple[str, str | None]]:
                 found += [(piece, None) for piece in name.split("+")]
             elif name == "speaker":
                 found.append((value, None))
-            elif name in ("outlet", "prev", "next", "lead"):
+            elif name in ("outlet", "prev", "next", "lead", "intro"):
                 found.append((name, value))
             elif name == "near cue":
                 found.append(("near", value))
@@ -151,11 +154,11 @@ def reason(text: str, terms: list[str]) -> str:
     for topic, value in _parts(terms):
         if topic == "outlet" and value in OUTLETS:
             said.append(OUTLETS[value])
-        elif topic in ("prev", "next", "lead") and value and value != "none":
+        elif topic in ("prev", "next", "lead", "intro") and value and value != "none":
             what = " and ".join(NEIGHBOURS.get(piece, piece.replace("_", " ")) for piece in value.split("+"))
-            where = {"prev": "the sentence before", "next": "the sentence after", "lead": "the article's opening"}[topic]
-            said.append("the article opens by relaying a text in full" if (topic, value) == ("lead", "relay")
-                        else f"{where} has {what}")
+            where = {"prev": "the sentence before", "next": "the sentence after", "lead": "the article's opening",
+                     "intro": "the line that introduces it"}[topic]
+            said.append(WHOLE.get((topic, value)) or f"{where} has {what}")
         elif topic == "quote" and value is None:
             said.append("a quotation")
     return "; ".join(dict.fromkeys(said))

@@ -112,7 +112,7 @@ def test_articles_frame_of_several_articles_keeps_them_apart():
 
 
 def _batch(texts: list[str], parse: features.Parse | None = None) -> tuple[features.Parse, features.Batch]:
-    frame = pd.DataFrame({"text": texts, "prev_text": "", "next_text": "", "lead_text": "", "outlet_kind": "independent"})
+    frame = pd.DataFrame({"text": texts, "prev_text": "", "next_text": "", "lead_text": "", "intro_text": "", "outlet_kind": "independent"})
     parse = parse or features.Parse(lexicons={"cue": ["said"]}).fit(frame)
     return parse, parse.transform(frame)
 
@@ -130,7 +130,7 @@ def test_word_ngrams_name_sentence_openings_and_skip_rare_terms():
 def test_neighbour_words_are_the_sentences_words_seen_in_the_previous_and_next_sentence():
     frame = pd.DataFrame({"text": ["The statement said talks failed.", "Talks failed.", "The statement was long."],
                           "prev_text": ["", "The statement said talks failed.", "Talks failed."],
-                          "next_text": ["Talks failed.", "The statement was long.", ""], "lead_text": "",
+                          "next_text": ["Talks failed.", "The statement was long.", ""], "lead_text": "", "intro_text": "",
                           "outlet_kind": "state_media"})
     parse = features.Parse(lexicons={"cue": ["said"]}).fit(frame)
     batch = parse.transform(frame)
@@ -177,7 +177,7 @@ def test_features_of_a_batch_do_not_depend_on_what_the_process_tokenised_before(
 
 
 def _flags(texts: list[str], prev: list[str] | None = None) -> pd.DataFrame:
-    frame = pd.DataFrame({"text": texts, "prev_text": prev or [""] * len(texts), "next_text": "", "lead_text": "", "outlet_kind": "independent"})
+    frame = pd.DataFrame({"text": texts, "prev_text": prev or [""] * len(texts), "next_text": "", "lead_text": "", "intro_text": "", "outlet_kind": "independent"})
     parse = features.Parse().fit(frame)
     batch = parse.transform(frame)
     return pd.DataFrame(batch.flags[batch.text], columns=batch.flag_names).astype(bool)
@@ -205,7 +205,7 @@ def test_the_channel_is_not_the_source_and_united_states_is_no_cue():
 def test_a_continuation_is_seen_with_the_previous_attribution():
     frame = pd.DataFrame({"text": ["He added that talks would resume.", "He added that talks would resume."],
                           "prev_text": ["The foreign minister said Russia was ready.", "The weather was cold."],
-                          "next_text": "", "lead_text": "", "outlet_kind": "state_media"})
+                          "next_text": "", "lead_text": "", "intro_text": "", "outlet_kind": "state_media"})
     parse = features.Parse().fit(frame)
     batch = parse.transform(frame)
     context = features.Context().fit(batch)
@@ -215,7 +215,7 @@ def test_a_continuation_is_seen_with_the_previous_attribution():
 
 def test_speaker_words_are_those_near_a_cue():
     frame = pd.DataFrame({"text": ["Peskov said the plan was ready.", "Peskov visited the plant.", "Peskov said so."],
-                          "prev_text": "", "next_text": "", "lead_text": "", "outlet_kind": "official"})
+                          "prev_text": "", "next_text": "", "lead_text": "", "intro_text": "", "outlet_kind": "official"})
     batch = features.Parse().fit(frame).transform(frame)
     speaker = features.Speaker(min_df=2).fit(batch)
     found = pd.DataFrame(speaker.transform(batch).toarray(), columns=speaker.get_feature_names_out())
@@ -225,7 +225,7 @@ def test_speaker_words_are_those_near_a_cue():
 def test_lead_marks_every_sentence_of_an_article_that_opens_by_relaying_a_statement():
     relayed = "The Foreign Ministry released the following press statement:"
     frame = pd.DataFrame({"text": ["The sanctions are a crime.", "The sanctions are a crime."], "prev_text": "", "next_text": "",
-                          "lead_text": [relayed, "Talks resumed on Monday."], "outlet_kind": ["state_media", "independent"]})
+                          "lead_text": [relayed, "Talks resumed on Monday."], "intro_text": "", "outlet_kind": ["state_media", "independent"]})
     parse = features.Parse(lexicons={"cue": ["said"], "relay": ["the following", "press statement"]}).fit(frame)
     batch = parse.transform(frame)
     lead = features.Lead().fit(batch)
@@ -243,3 +243,20 @@ def test_an_articles_lead_passes_over_boilerplate_such_as_a_dateline_on_its_own_
     assert set(features.context_frame(frame)["lead_text"]) == {features.lead(texts)}
     article = Article(id="a", text="\n\n".join(texts))
     assert set(features.article_frame(article, split_article(article))["lead_text"]) == {features.lead(texts)}
+
+
+def test_the_latest_introduction_before_a_sentence_is_its_intro_and_marks_the_block_under_it():
+    texts = ["Talks resumed.", "The following is the full text of his speech:", "We want peace.", "Thank you.",
+             "Analysts were not convinced."]
+    assert features.introductions(texts) == ["", "", texts[1], texts[1], texts[1]]
+    frame = pd.DataFrame({"text": texts, "article_id": "a", "start": [0, 20, 70, 90, 110], "outlet_kind": "state_media"})
+    built = features.context_frame(frame)
+    assert built["intro_text"].tolist() == features.introductions(texts)
+    article = Article(id="a", text="\n\n".join(texts), outlet="Tehran Times")
+    assert features.article_frame(article, split_article(article))["intro_text"].tolist() == features.introductions(texts)
+    parse = features.Parse(lexicons={"cue": ["said"], "relay": ["full text"]}).fit(built)
+    batch = parse.transform(built)
+    intro = features.Lead(flags=("relay",), side="intro").fit(batch)
+    values = pd.DataFrame(intro.transform(batch).toarray(), columns=intro.get_feature_names_out())
+    assert values["intro: any"].tolist() == [0, 0, 1, 1, 1]
+    assert values["intro: relay & outlet: state_media"].tolist() == [0, 0, 1, 1, 1]

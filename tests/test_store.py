@@ -453,3 +453,16 @@ def test_a_lead_behind_many_lines_of_boilerplate_is_still_found(store):
     store.add_articles([article])
     ids = sentence_ids(store, "art-adverts")
     assert store.sentence(ids[-1])["lead_text"] == "Talks resumed on Monday. Both sides attended."
+
+
+def test_a_sentences_intro_is_the_one_batch_scoring_reads(store):
+    from annotator import features
+    from annotator.segment import split_article
+
+    article = Article(id="art-intro", outlet="Tehran Times", text="\n\n".join([
+        "The envoy spoke at the Council.", "The following is the full text of his speech:", "We want peace.",
+        "Note: times are local.", "Thank you."]))
+    store.add_articles([article])
+    batch = features.article_frame(article, split_article(article)).set_index("sentence_id")["intro_text"]
+    assert [store.sentence(sid)["intro_text"] for sid in batch.index] == batch.tolist()
+    assert batch.iloc[2] == "The following is the full text of his speech:" and batch.iloc[0] == ""

@@ -41,3 +41,9 @@ def test_an_article_that_opens_by_relaying_a_text_is_said_in_words_and_marks_not
     terms = ["lead: relay & outlet: state_media", "outlet: state_media"]
     assert why.reason(text, terms) == "the article opens by relaying a text in full; published by a state-media outlet"
     assert why.spans(text, terms) == []
+
+
+def test_a_sentence_under_an_introduction_is_said_in_words() -> None:
+    said = why.reason("We want peace.", ["intro: relay & outlet: state_media", "intro: role"])
+    assert said == ("it comes under a line that announces a relayed text; published by a state-media outlet; "
+                    "the line that introduces it has an official")

@@ -194,8 +194,9 @@ class Queries(StoreBase):
         return Article(**dict(row))
 
     def sentence(self, sentence_id: str) -> dict[str, Any]:
-        """One sentence with its article's title, outlet and url, the texts of the sentences before and after and its
-        article's lead (`prev_text`, `next_text`, `lead_text`: the model's context, see `features.context_frame`)."""
+        """One sentence with its article's title, outlet and url, the texts of the sentences before and after, its
+        article's lead and the latest introduction before it (`prev_text`, `next_text`, `lead_text`, `intro_text`:
+        the model's context, see `features.context_frame`)."""
         row = self._one(
             f"SELECT s.id AS sentence_id, {CONTEXT_COLUMNS} FROM sentences s JOIN articles ar ON ar.id = s.article_id"
             " WHERE s.id = ?",
@@ -212,7 +213,16 @@ class Queries(StoreBase):
                              [row["article_id"], row["start"]])
             result[key] = near[0] if near else ""
         result["lead_text"] = self._lead(row["article_id"])
+        result["intro_text"] = self._intro(row["article_id"], row["start"])
         return result
+
+    def _intro(self, article_id: str, start: int) -> str:
+        """The latest sentence before `start` that introduces what follows (`features.introduces`), or ""."""
+        from annotator import features
+
+        earlier = self._column("SELECT text FROM sentences WHERE article_id = ? AND start < ? AND text LIKE '%:%'"
+                               " ORDER BY start DESC", [article_id, start])
+        return next((text for text in earlier if features.introduces(text)), "")
 
     def _lead(self, article_id: str, first: int = 16) -> str:
         """The article's opening as the model reads it (`features.lead`): from its first sentences, or from all of

@@ -431,7 +431,7 @@ def explain(
     outlet: Annotated[str, typer.Option(help="The outlet it comes from (looked up in the registry).")] = "",
     previous: Annotated[str, typer.Option("--prev", help="The sentence before it.")] = "",
     next_: Annotated[str, typer.Option("--next", help="The sentence after it.")] = "",
-    lead: Annotated[str, typer.Option(help="Its article's opening: the headline and first sentence.")] = "",
+    lead: Annotated[str, typer.Option(help="Its article's opening: its first two sentences, boilerplate left out.")] = "",
     intro: Annotated[str, typer.Option(help="The latest sentence before it that ends with a colon (\"... said:\").")] = "",
     top: Annotated[int, typer.Option(help="How many features to show.")] = 8,
 ) -> None:

@@ -67,9 +67,9 @@ def _neighbours(frame: pd.DataFrame) -> tuple[pd.Series, pd.Series, pd.Series, p
     """Per row: the texts of the sentences before and after it, its article's lead and the latest introduction
     before it (see `context_frame`)."""
     prev = pd.Series("", index=frame.index, dtype=object)
-    nxt, lead, intro = prev.copy(), prev.copy(), prev.copy()
+    nxt, opening, intro = prev.copy(), prev.copy(), prev.copy()
     if "article_id" not in frame or "start" not in frame:
-        return prev, nxt, lead, intro
+        return prev, nxt, opening, intro
     article = frame["article_id"].fillna("").astype(str)
     start = pd.to_numeric(frame["start"], errors="coerce")
     placed = pd.DataFrame({"article": article, "start": start, "text": frame["text"]})
@@ -78,21 +78,19 @@ def _neighbours(frame: pd.DataFrame) -> tuple[pd.Series, pd.Series, pd.Series, p
     positions = placed.drop_duplicates(["article", "start"]).sort_values(["article", "start"], kind="stable")
     same_prev = positions["article"].eq(positions["article"].shift(1))
     same_next = positions["article"].eq(positions["article"].shift(-1))
-    said = positions[boilerplate.reasons(positions["text"].to_numpy(dtype=object)) == ""]
-    opening = said[said.groupby("article", sort=False).cumcount() < LEAD_SENTENCES]
-    leads = opening.groupby("article", sort=False)["text"].agg(" ".join)
-    introducing = positions["text"].where([introduces(text) for text in positions["text"]])
+    texts = positions.groupby("article", sort=False)["text"]
+    leads = texts.agg(lead)
     positions = positions.assign(
         prev=positions["text"].shift(1).where(same_prev, ""), next=positions["text"].shift(-1).where(same_next, ""),
-        intro=introducing.groupby(positions["article"], sort=False).transform(lambda texts: texts.shift(1).ffill()),
+        intro=texts.transform(lambda article: introductions(article.tolist())),
     )
     keyed = positions.set_index(["article", "start"])
     key = pd.MultiIndex.from_arrays([placed["article"], placed["start"]])
     prev[placed.index] = keyed["prev"].reindex(key).to_numpy()
     nxt[placed.index] = keyed["next"].reindex(key).to_numpy()
-    lead[placed.index] = leads.reindex(placed["article"]).fillna("").to_numpy()  # "": nothing but boilerplate
-    intro[placed.index] = keyed["intro"].reindex(key).fillna("").to_numpy()
-    return prev, nxt, lead, intro
+    opening[placed.index] = leads.reindex(placed["article"]).to_numpy()
+    intro[placed.index] = keyed["intro"].reindex(key).to_numpy()
+    return prev, nxt, opening, intro
 
 
 def _outlet_kinds(frame: pd.DataFrame) -> pd.Series:
@@ -792,10 +790,10 @@ class Context(_Saved, BaseEstimator, TransformerMixin):
         return self
 
     def transform(self, batch: Batch) -> sp.csr_matrix:
-        lengths = np.bincount(batch.tokens.doc, minlength=batch.tokens.n_docs)  # 1 (the START token) for ""
+        blank = _blank(batch)
         parts = []
         for side in (batch.prev, batch.next):
-            parts += [batch.flags[side], (lengths[side] <= 1).astype(np.float64)[:, None]]
+            parts += [batch.flags[side], blank[side].astype(np.float64)[:, None]]
         own, prev = batch.flags[batch.text], batch.flags[batch.prev]
         parts += [(own[:, a] * prev[:, b])[:, None] for a, b in self.pairs_]
         return sp.csr_matrix(np.hstack(parts))
@@ -826,8 +824,8 @@ class Lead(_Saved, BaseEstimator, TransformerMixin):
     def transform(self, batch: Batch) -> sp.csr_matrix:
         side = getattr(batch, self.side)
         found = batch.flags[side][:, [batch.flag_names.index(name) for name in self.flags_]]
-        if self.side == "intro":  # the empty text ("" before any introduction) has only the START token
-            found = np.hstack([(np.bincount(batch.tokens.doc, minlength=batch.tokens.n_docs)[side] > 1)[:, None], found])
+        if self.side == "intro":  # 'intro: any': under an introduction at all ("" before the first)
+            found = np.hstack([~_blank(batch)[side][:, None], found])
         kind = pd.Index(self.kinds_).get_indexer(batch.outlet_kind)
         by_kind = [found * (kind == k)[:, None] for k in range(len(self.kinds_))]
         return sp.csr_matrix(np.hstack([found, *by_kind]).astype(np.float64))
@@ -907,6 +905,11 @@ class Speaker(_Saved, BaseEstimator, TransformerMixin):
 
 # Every class a saved model holds (see `model.trusted_types`).
 SAVED_TYPES = (PhraseMatcher, Parse, WordNgrams, CharNgrams, Attribution, Context, Lead, OutletKind, Speaker)
+
+
+def _blank(batch: Batch) -> np.ndarray:
+    """Per distinct text of the batch: whether it is "" (it has the START token only), e.g. no sentence before."""
+    return np.bincount(batch.tokens.doc, minlength=batch.tokens.n_docs) <= 1
 
 
 def _outlet_kind_names(seen: np.ndarray) -> list[str]:

@@ -33,6 +33,7 @@ from pathlib import Path
 from annotator import training
 from annotator.records import Article
 from annotator.scheme import load_scheme
+from annotator.serve import wait_until_up
 from annotator.store import Store
 from pgserve import postgresql
 
@@ -120,7 +121,6 @@ def browser_run(db: Path | str, model_path: Path, reviewers: int, count: int, th
     import socket
     import subprocess
     import sys
-    import urllib.request
 
     from playwright.async_api import async_playwright
 
@@ -135,12 +135,7 @@ def browser_run(db: Path | str, model_path: Path, reviewers: int, count: int, th
     hotkeys = [label.hotkey for label in (*load_scheme().labels, load_scheme().skip)]
     lines = []
     try:
-        for _ in range(240):
-            try:
-                urllib.request.urlopen(f"{url}/_stcore/health", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.25)
+        wait_until_up(url, server)
 
         async def run(names: list[str], pause: float) -> list[list[float]]:
             async with async_playwright() as playwright:

@@ -13,8 +13,6 @@ import socket
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
@@ -22,6 +20,7 @@ from playwright.sync_api import sync_playwright
 from annotator import training
 from annotator.records import Article
 from annotator.scheme import load_scheme
+from annotator.serve import wait_until_up
 from annotator.store import Store
 
 DOCS = Path(__file__).resolve().parent
@@ -60,12 +59,7 @@ def main() -> None:
                                "--model", str(model)], cwd=folder, env=env, stdout=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(120):
-            try:
-                urllib.request.urlopen(f"{url}/_stcore/health", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.25)
+        wait_until_up(url, server)
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox"])
             page = browser.new_page(viewport={"width": 1280, "height": 860})

@@ -4,25 +4,17 @@ server over a store, and the Label page's moves (sign in, press a key, wait for 
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 
+from annotator.serve import free_port, wait_until_up
 from conftest import REPO_DIR
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--disable-sync", "--no-first-run"]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @contextmanager
@@ -36,16 +28,10 @@ def serving(db: Path | str, model: Path):
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"the app did not start: {process.stderr.read().decode()[-2000:]}")
-                time.sleep(0.2)
+        try:
+            wait_until_up(url, process)
+        except RuntimeError as error:
+            raise RuntimeError(f"{error}: {process.stderr.read().decode()[-2000:]}") from None
         yield url
     finally:
         process.terminate()

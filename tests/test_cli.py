@@ -11,6 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from annotator.cli import app
+from annotator.serve import free_port, wait_until_up
 
 REPO = Path(__file__).resolve().parents[1]
 SEEDS = REPO / "seeds"
@@ -234,23 +235,13 @@ def test_app_becomes_the_server_so_stopping_it_stops_the_server(tmp_path: Path):
     """`annotator app` execs Streamlit: SIGTERM to the command's pid stops the server, and a relative --db is
     taken from the current folder, not the repository's."""
     import signal
-    import socket
-    import time
     import urllib.request
 
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     process = subprocess.Popen([sys.executable, "-m", "annotator", "app", "--db", "rel/store.db", "--port", str(port)],
                                cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        deadline, up = time.monotonic() + 60, False
-        while not up and time.monotonic() < deadline and process.poll() is None:
-            try:
-                up = urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=1).status == 200
-            except OSError:
-                time.sleep(0.2)
-        assert up, "the app did not come up"
+        wait_until_up(f"http://127.0.0.1:{port}", process)
         environ = Path(f"/proc/{process.pid}/environ").read_bytes().split(b"\0")
         assert f"ANNOTATOR_DB={tmp_path / 'rel' / 'store.db'}".encode() in environ
         process.send_signal(signal.SIGTERM)

@@ -9,16 +9,15 @@ from __future__ import annotations
 import json
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import sysconfig
-import time
 import urllib.request
 from pathlib import Path
 
 import pytest
 
+from annotator.serve import free_port, wait_until_up
 from conftest import REPO_DIR
 
 pytestmark = pytest.mark.slow
@@ -89,23 +88,15 @@ def test_the_installed_tool_runs_the_main_commands_from_an_unrelated_folder(inst
 
 
 def test_the_installed_app_serves_from_an_unrelated_folder(installed, tmp_path) -> None:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     server = subprocess.Popen([str(installed / "bin" / "annotator"), "app", "--port", str(port)], cwd=tmp_path,
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                               env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)})
     try:
-        for _ in range(120):
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=1) as answer:
-                    assert answer.read() == b"ok"
-                    break
-            except OSError:
-                assert server.poll() is None, server.communicate()
-                time.sleep(0.25)
-        else:
-            pytest.fail("the app did not answer within 30 s")
+        try:
+            wait_until_up(f"http://127.0.0.1:{port}", server, timeout=30)
+        except RuntimeError as error:
+            pytest.fail(f"{error}: {server.communicate()}")
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as page:
             assert b"<!doctype html>" in page.read().lower()
     finally:

@@ -28,7 +28,8 @@ from annotator.records import Article, Sentence
 # The version of the feature code, written into every model card and checked on load: bump it whenever a change
 # here would make a model pickled before it load wrongly or compute different features (a retrain is then needed).
 VERSION = 6
-MODEL_COLUMNS = ("text", "prev_text", "next_text", "lead_text", "intro_text", "outlet_kind")
+CONTEXT = ("prev_text", "next_text", "lead_text", "intro_text")  # what a sentence's article adds to it
+MODEL_COLUMNS = ("text", *CONTEXT, "outlet_kind")
 LEAD_SENTENCES = 2  # an article's opening, `lead_text`: its first two sentences that are not boilerplate (see `lead`)
 START = "<s>"  # the token that opens every sentence: gives 'start: he' n-grams and `^`-anchored lexicon phrases
 QUOTE = '"'
@@ -53,11 +54,10 @@ def context_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """
     out = frame.copy()
     out["text"] = out["text"].fillna("").astype(str) if "text" in out else pd.Series("", index=out.index)
-    context = ("prev_text", "next_text", "lead_text", "intro_text")
-    if any(column not in out or out[column].isna().any() for column in context):
-        for column, found in zip(context, _neighbours(out)):
+    if any(column not in out or out[column].isna().any() for column in CONTEXT):
+        for column, found in zip(CONTEXT, _neighbours(out)):
             out[column] = out[column].where(out[column].notna(), found) if column in out else found
-    for column in context:
+    for column in CONTEXT:
         out[column] = out[column].astype(str)
     out["outlet_kind"] = _outlet_kinds(out)
     return out
@@ -118,22 +118,16 @@ def articles_frame(items: Iterable[tuple[Article, Sequence[Sentence]]]) -> pd.Da
     """
     registry = None
     columns: dict[str, list] = {name: [] for name in ("article_id", "sentence_id", "start", "end", "outlet", "url")}
-    texts: list[str] = []
-    prevs: list[str] = []
-    nexts: list[str] = []
-    leads: list[str] = []
-    intros: list[str] = []
+    context: dict[str, list[str]] = {name: [] for name in ("text", *CONTEXT)}
     kinds: list[str] = []
     for article, sentences in items:
         registry = registry or _registry()
         kind = registry.kind_of(outlet=article.outlet, url=article.url)
         ordered = sorted(sentences, key=lambda sentence: sentence.start)
         text = [sentence.text for sentence in ordered]
-        texts += text
-        prevs += [""] + text[:-1] if text else []
-        nexts += text[1:] + [""] if text else []
-        leads += [lead(text)] * len(text)
-        intros += introductions(text)
+        context["text"] += text
+        for name, values in contexts(text).items():
+            context[name] += values
         kinds += [kind] * len(text)
         columns["article_id"] += [article.id] * len(text)
         columns["sentence_id"] += [sentence.id for sentence in ordered]
@@ -142,9 +136,16 @@ def articles_frame(items: Iterable[tuple[Article, Sequence[Sentence]]]) -> pd.Da
         columns["outlet"] += [article.outlet] * len(text)
         columns["url"] += [article.url] * len(text)
     # Plain object columns: pandas' Arrow-backed string dtype costs more to build and to read back row by row.
-    frame = pd.DataFrame({"text": texts, "prev_text": prevs, "next_text": nexts, "lead_text": leads, "intro_text": intros,
-                          "outlet_kind": kinds, **columns}, dtype=object)
+    frame = pd.DataFrame({**context, "outlet_kind": kinds, **columns}, dtype=object)
     return frame.astype({"start": np.int64, "end": np.int64})
+
+
+def contexts(texts: Sequence[str]) -> dict[str, list[str]]:
+    """The model's context of each sentence of one article, from its texts in order: the `CONTEXT` columns
+    (the sentences before and after it, "" at the edges; the article's `lead`; its `introductions`)."""
+    texts = list(texts)
+    return {"prev_text": [""] + texts[:-1] if texts else [], "next_text": texts[1:] + [""] if texts else [],
+            "lead_text": [lead(texts)] * len(texts), "intro_text": introductions(texts)}
 
 
 def lead(texts: Iterable[str]) -> str:
@@ -527,7 +528,7 @@ class Parse(_Saved, BaseEstimator, TransformerMixin):
         if missing:
             raise ValueError(f"model input lacks the column(s) {', '.join(missing)}; build it with features.context_frame")
         n = len(X)
-        stacked = np.concatenate([_strings(X[column]) for column in ("text", "prev_text", "next_text", "lead_text", "intro_text")])
+        stacked = np.concatenate([_strings(X[column]) for column in ("text", *CONTEXT)])
         which, distinct = pd.factorize(stacked, sort=False)
         tokens = tokenize(distinct.tolist())
         entries = self.matcher_.match(tokens)

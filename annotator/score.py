@@ -205,7 +205,7 @@ def score_sentence(sentence: dict, pipeline) -> dict:
     text, the sentences before and after it (`prev_text`, `next_text`), its article's lead (`lead_text`), the latest
     introduction before it (`intro_text`) and its outlet (`outlet`, `outlet_kind`). Label, confidence, probabilities,
     cues and skip_reason; for the app's suggestions, a sentence at a time."""
-    columns = ("text", "prev_text", "next_text", "lead_text", "intro_text", "outlet", "outlet_kind", "url")
+    columns = ("text", *features.CONTEXT, "outlet", "outlet_kind", "url")
     inputs = features.context_frame(pd.DataFrame([{column: sentence.get(column) or "" for column in columns}]))
     return _predict(pipeline, inputs, load_scheme(), cues=True).iloc[0].to_dict()
 

@@ -60,7 +60,7 @@ def _store_frame(store) -> pd.DataFrame:
     for column in columns:
         if column not in final:
             final[column] = ""
-    context = ["prev_text", "next_text", "lead_text", "intro_text"]
+    context = list(features.CONTEXT)
     articles = [store.sentences(article_id) for article_id in final["article_id"].drop_duplicates()]
     if not articles:
         return final[columns]

@@ -11,7 +11,7 @@ from typing import Any
 
 import pandas as pd
 
-from annotator import boilerplate, formats
+from annotator import formats
 from annotator.records import Article, LabelRecord
 from annotator.store.base import StoreBase, StoreError, utc_now
 from annotator.store.sql import CONTEXT_COLUMNS, REPEAT_KEY, current_sql, has_label_sql, taken_sql, where_equal
@@ -194,9 +194,10 @@ class Queries(StoreBase):
         return Article(**dict(row))
 
     def sentence(self, sentence_id: str) -> dict[str, Any]:
-        """One sentence with its article's title, outlet and url, the texts of the sentences before and after, its
-        article's lead and the latest introduction before it (`prev_text`, `next_text`, `lead_text`, `intro_text`:
-        the model's context, see `features.context_frame`)."""
+        """One sentence with its article's title, outlet and url, and the model's context read from its whole
+        article (`prev_text`, `next_text`, `lead_text`, `intro_text`: `features.contexts`, as batch scoring reads it)."""
+        from annotator import features  # here: the store's other callers need no numeric libraries
+
         row = self._one(
             f"SELECT s.id AS sentence_id, {CONTEXT_COLUMNS} FROM sentences s JOIN articles ar ON ar.id = s.article_id"
             " WHERE s.id = ?",
@@ -204,36 +205,11 @@ class Queries(StoreBase):
         )
         if row is None:
             raise StoreError(f"unknown sentence id {sentence_id!r}")
-        result = dict(row)
-        for key, sql in (
-            ("prev_text", "start < ? ORDER BY start DESC"),
-            ("next_text", "start > ? ORDER BY start"),
-        ):
-            near = self._one(f"SELECT text FROM sentences WHERE article_id = ? AND {sql} LIMIT 1",
-                             [row["article_id"], row["start"]])
-            result[key] = near[0] if near else ""
-        result["lead_text"] = self._lead(row["article_id"])
-        result["intro_text"] = self._intro(row["article_id"], row["start"])
-        return result
-
-    def _intro(self, article_id: str, start: int) -> str:
-        """The latest sentence before `start` that introduces what follows (`features.introduces`), or ""."""
-        from annotator import features
-
-        earlier = self._column("SELECT text FROM sentences WHERE article_id = ? AND start < ? AND text LIKE '%:%'"
-                               " ORDER BY start DESC", [article_id, start])
-        return next((text for text in earlier if features.introduces(text)), "")
-
-    def _lead(self, article_id: str, first: int = 16) -> str:
-        """The article's opening as the model reads it (`features.lead`): from its first sentences, or from all of
-        them when those are nearly all boilerplate."""
-        from annotator import features  # here: the store's other callers need no numeric libraries
-
-        sql = "SELECT text FROM sentences WHERE article_id = ? ORDER BY start"
-        texts = self._column(f"{sql} LIMIT ?", [article_id, first])
-        if len(texts) == first and sum(not boilerplate.reason(text) for text in texts) < features.LEAD_SENTENCES:
-            texts = self._column(sql, [article_id])
-        return features.lead(texts)
+        with self._lock:
+            ids, texts = zip(*self._db.execute("SELECT id, text FROM sentences WHERE article_id = ? ORDER BY start",
+                                               (row["article_id"],)).fetchall())
+        at = ids.index(sentence_id)
+        return {**dict(row), **{name: values[at] for name, values in features.contexts(texts).items()}}
 
     def unlabelled(
         self, reviewer: str, *, article_id: str | None = None, limit: int | None = 50, model_id: str | None = None,

@@ -202,6 +202,16 @@ def test_the_channel_is_not_the_source_and_united_states_is_no_cue():
     assert flags["cue"].tolist() == [True, True, False]  # "states" in "United States" is no reporting cue
 
 
+def test_wire_copys_participles_and_titles_of_office_attribute_to_an_official():
+    flags = _flags(["China will deploy the task force, the ministry said, adding that it posed no threat.",
+                    "The launch is set for November, the space administration revealed.",
+                    "The Chinese premier raised four proposals.",
+                    "The weather was cold, adding to the misery."])
+    assert flags["cue+role"].tolist() == [True, True, False, False]
+    assert flags["role"].tolist() == [True, True, True, False]
+    assert flags["cue"].tolist() == [True, True, False, True]  # a cue alone says someone speaks, not who
+
+
 def test_a_continuation_is_seen_with_the_previous_attribution():
     frame = pd.DataFrame({"text": ["He added that talks would resume.", "He added that talks would resume."],
                           "prev_text": ["The foreign minister said Russia was ready.", "The weather was cold."],

@@ -61,10 +61,9 @@ def _store_frame(store) -> pd.DataFrame:
         if column not in final:
             final[column] = ""
     context = list(features.CONTEXT)
-    articles = [store.sentences(article_id) for article_id in final["article_id"].drop_duplicates()]
-    if not articles:
+    if final.empty:
         return final[columns]
-    whole = features.context_frame(pd.concat(articles, ignore_index=True)).set_index("sentence_id")[context]
+    whole = features.context_frame(store.sentences_of(final["article_id"])).set_index("sentence_id")[context]
     return final[columns].join(whole, on="sentence_id")
 
 

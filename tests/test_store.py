@@ -435,6 +435,16 @@ def test_training_reads_a_store_labels_context_from_its_whole_article(store):
     assert len(seed) and (seed["prev_text"] != "").any() and not seed["lead_text"].isna().any()
 
 
+def test_the_sentences_of_many_articles_are_read_a_chunk_of_articles_at_a_time(store):
+    store.add_articles([Article(id=f"art-{i}", text=f"First of {i}. Second of {i}.") for i in range(3)])
+    for chunk in (1, 500):
+        found = store.sentences_of(["art-2", "art-0", "art-2"], chunk=chunk)  # a repeat is read once
+        by_article = {article: group["text"].tolist() for article, group in found.groupby("article_id")}
+        assert by_article == {"art-0": ["First of 0.", "Second of 0."], "art-2": ["First of 2.", "Second of 2."]}
+        assert list(found.columns) == list(store.sentences("art-0").columns)
+    assert store.sentences_of([]).empty
+
+
 def test_a_sentences_lead_is_the_one_batch_scoring_reads(store):
     from annotator import features
     from annotator.segment import split_article

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import random
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -180,6 +180,17 @@ class Queries(StoreBase):
     def sentences(self, article_id: str | None = None) -> pd.DataFrame:
         """The sentences (of one article, or all) in article order."""
         where, params = where_equal(("s.article_id", article_id))
+        return self._sentences(where, params)
+
+    def sentences_of(self, article_ids: Sequence[str], chunk: int = 500) -> pd.DataFrame:
+        """The sentences of the given articles, each article's together and in order: a query per `chunk` articles,
+        not one per article (each is a round trip on PostgreSQL)."""
+        ids = list(dict.fromkeys(article_ids))
+        parts = [self._sentences(f"s.article_id IN ({', '.join('?' * len(part))})", part)
+                 for part in (ids[i : i + chunk] for i in range(0, len(ids), chunk))]
+        return pd.concat(parts, ignore_index=True) if parts else self.sentences("")
+
+    def _sentences(self, where: str, params: Sequence[str]) -> pd.DataFrame:
         return self._frame(
             f"""SELECT s.id AS sentence_id, {CONTEXT_COLUMNS}
                 FROM sentences s JOIN articles ar ON ar.id = s.article_id WHERE {where}

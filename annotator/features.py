@@ -27,7 +27,7 @@ from annotator.records import Article, Sentence
 
 # The version of the feature code, written into every model card and checked on load: bump it whenever a change
 # here would make a model pickled before it load wrongly or compute different features (a retrain is then needed).
-VERSION = 6
+VERSION = 7
 CONTEXT = ("prev_text", "next_text", "lead_text", "intro_text")  # what a sentence's article adds to it
 MODEL_COLUMNS = ("text", *CONTEXT, "outlet_kind")
 LEAD_SENTENCES = 2  # an article's opening, `lead_text`: its first two sentences that are not boilerplate (see `lead`)
@@ -494,6 +494,7 @@ class Parse(_Saved, BaseEstimator, TransformerMixin):
     def fit(self, X: pd.DataFrame, y=None) -> Parse:
         self.lexicons_ = {k: tuple(v) for k, v in (self.lexicons or default_lexicons()).items()}
         self.matcher_ = PhraseMatcher(self.lexicons_)
+        self.channelled_ = _channelled(self.lexicons_)
         self.pairs_ = [(a, b) for a, b in self.pairs if a in self.lexicons_ and b in self.lexicons_]
         self.speaker_words_ = {word: bit for bit, name in ((4, "nonofficial"), (2, "role"), (1, "cue"))
                                for word in one_word(self.lexicons_, name)}  # a cue word stays a cue, whatever else it is
@@ -532,6 +533,8 @@ class Parse(_Saved, BaseEstimator, TransformerMixin):
         which, distinct = pd.factorize(stacked, sort=False)
         tokens = tokenize(distinct.tolist())
         entries = self.matcher_.match(tokens)
+        entries = (entries + entries @ self.channelled_).tocsr()  # "told Reuters": Reuters is the channel, no source
+        entries.eliminate_zeros()
         lexicon_counts = (entries @ self.matcher_.to_lexicons).toarray()
         quote = np.bincount(tokens.doc[np.isin(tokens.codes, np.flatnonzero(tokens.vocab == QUOTE))], minlength=tokens.n_docs)
         flags = np.column_stack([lexicon_counts, quote]) > 0
@@ -553,6 +556,24 @@ class Parse(_Saved, BaseEstimator, TransformerMixin):
             entry_names=self.matcher_.entry_names,
             flag_names=self.flag_names_,
         )
+
+
+def _channelled(lexicons: Mapping[str, Sequence[str]]) -> sp.csr_matrix:
+    """Entries x entries: -1 from each `channel` phrase to the phrase of another lexicon that ends it ("told Reuters"
+    -> independent "reuters", "told journalists" -> generic "journalists"), so that a match of the first takes back
+    the match of the second inside it: the codebook's "the channel is not the source"."""
+    entries = [(name, phrase) for name, phrases in lexicons.items() for phrase in dict.fromkeys(phrases)]
+    index = {(name, phrase_tokens(phrase)): i for i, (name, phrase) in enumerate(entries)}
+    rows, cols = [], []
+    for i, (name, phrase) in enumerate(entries):
+        tokens = phrase_tokens(phrase)
+        if name != "channel" or not tokens:
+            continue
+        for (other, inner), j in index.items():
+            if other != "channel" and inner and inner[0] != START and len(inner) < len(tokens) and tokens[-len(inner):] == inner:
+                rows.append(i)
+                cols.append(j)
+    return sp.csr_matrix((-np.ones(len(rows)), (rows, cols)), shape=(len(entries), len(entries)))
 
 
 def _strings(column: pd.Series) -> np.ndarray:

@@ -200,6 +200,14 @@ def test_the_channel_is_not_the_source_and_united_states_is_no_cue():
     assert flags["channel"].tolist() == [True, True, False]
     assert flags["channel+role"].tolist() == [True, True, False]
     assert flags["cue"].tolist() == [True, True, False]  # "states" in "United States" is no reporting cue
+    # the outlet a speaker talks through is no source of its own: no independent or state-media flag for it
+    assert flags["independent"].tolist() == [False, False, False]
+    assert flags["state_media"].tolist() == [False, False, False]
+    sources = _flags(["According to Reuters, the talks stalled.", "TASS said the talks stalled.",
+                      "He told journalists that Reuters had the story first."])
+    assert sources["independent"].tolist() == [True, False, True]
+    assert sources["state_media"].tolist() == [False, True, False]
+    assert sources["generic"].tolist() == [False, False, False]  # "journalists" were told, they are not the source
 
 
 def test_wire_copys_participles_and_titles_of_office_attribute_to_an_official():

@@ -33,7 +33,7 @@ from pathlib import Path
 from annotator import training
 from annotator.records import Article
 from annotator.scheme import load_scheme
-from annotator.serve import wait_until_up
+from annotator.serve import free_port, wait_until_up
 from annotator.store import Store
 from pgserve import postgresql
 
@@ -118,7 +118,6 @@ def browser_run(db: Path | str, model_path: Path, reviewers: int, count: int, th
     """Key-to-next-sentence in Chromium for `reviewers` at once, then 1, back to back and with `think` seconds to
     read; checks that every key press stored one label and that every sentence was predicted once."""
     import asyncio
-    import socket
     import subprocess
     import sys
 
@@ -126,9 +125,7 @@ def browser_run(db: Path | str, model_path: Path, reviewers: int, count: int, th
 
     from annotator import queue
 
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     server = subprocess.Popen([sys.executable, "-m", "annotator", "app", "--port", str(port), "--db", str(db),
                                "--model", str(model_path)], stdout=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"

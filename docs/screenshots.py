@@ -9,7 +9,6 @@ labels, labels a little as two reviewers, starts the app and saves docs/label.pn
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -20,7 +19,7 @@ from playwright.sync_api import sync_playwright
 from annotator import training
 from annotator.records import Article
 from annotator.scheme import load_scheme
-from annotator.serve import wait_until_up
+from annotator.serve import free_port, wait_until_up
 from annotator.store import Store
 
 DOCS = Path(__file__).resolve().parent
@@ -34,12 +33,6 @@ ARTICLES = [
     Article(id="demo2", title="Evening address", outlet="Example Daily", text=(
         "The president thanked the soldiers at the front.\n\nGlory to Ukraine!")),
 ]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def main() -> None:

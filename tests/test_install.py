@@ -97,6 +97,8 @@ def test_the_installed_app_serves_from_an_unrelated_folder(installed, tmp_path) 
             wait_until_up(f"http://127.0.0.1:{port}", server, timeout=30)
         except RuntimeError as error:
             pytest.fail(f"{error}: {server.communicate()}")
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=5) as answer:
+            assert answer.read() == b"ok"
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as page:
             assert b"<!doctype html>" in page.read().lower()
     finally:

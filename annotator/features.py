@@ -63,34 +63,27 @@ def context_frame(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _neighbours(frame: pd.DataFrame) -> tuple[pd.Series, pd.Series, pd.Series, pd.Series]:
-    """Per row: the texts of the sentences before and after it, its article's lead and the latest introduction
-    before it (see `context_frame`)."""
-    prev = pd.Series("", index=frame.index, dtype=object)
-    nxt, opening, intro = prev.copy(), prev.copy(), prev.copy()
+def _neighbours(frame: pd.DataFrame) -> list[pd.Series]:
+    """Per row, each `CONTEXT` column from the rows of its article ordered by `start` (`contexts`, as batch scoring
+    builds it); "" for rows without `article_id` or offsets (see `context_frame`)."""
+    found = [pd.Series("", index=frame.index, dtype=object) for _ in CONTEXT]
     if "article_id" not in frame or "start" not in frame:
-        return prev, nxt, opening, intro
+        return found
     article = frame["article_id"].fillna("").astype(str)
     start = pd.to_numeric(frame["start"], errors="coerce")
     placed = pd.DataFrame({"article": article, "start": start, "text": frame["text"]})
     placed = placed[(article != "") & start.notna()]
     # One text per position, so a sentence labelled twice is not its own neighbour.
     positions = placed.drop_duplicates(["article", "start"]).sort_values(["article", "start"], kind="stable")
-    same_prev = positions["article"].eq(positions["article"].shift(1))
-    same_next = positions["article"].eq(positions["article"].shift(-1))
-    texts = positions.groupby("article", sort=False)["text"]
-    leads = texts.agg(lead)
-    positions = positions.assign(
-        prev=positions["text"].shift(1).where(same_prev, ""), next=positions["text"].shift(-1).where(same_next, ""),
-        intro=texts.transform(lambda article: introductions(article.tolist())),
-    )
-    keyed = positions.set_index(["article", "start"])
+    built: dict[str, list[str]] = {column: [] for column in CONTEXT}
+    for _, texts in positions.groupby("article", sort=False)["text"]:
+        for column, values in contexts(texts.tolist()).items():
+            built[column] += values
+    keyed = positions.assign(**built).set_index(["article", "start"])
     key = pd.MultiIndex.from_arrays([placed["article"], placed["start"]])
-    prev[placed.index] = keyed["prev"].reindex(key).to_numpy()
-    nxt[placed.index] = keyed["next"].reindex(key).to_numpy()
-    opening[placed.index] = leads.reindex(placed["article"]).to_numpy()
-    intro[placed.index] = keyed["intro"].reindex(key).to_numpy()
-    return prev, nxt, opening, intro
+    for column, series in zip(CONTEXT, found):
+        series[placed.index] = keyed[column].reindex(key).to_numpy()
+    return found
 
 
 def _outlet_kinds(frame: pd.DataFrame) -> pd.Series:
@@ -562,18 +555,15 @@ def _channelled(lexicons: Mapping[str, Sequence[str]]) -> sp.csr_matrix:
     """Entries x entries: -1 from each `channel` phrase to the phrase of another lexicon that ends it ("told Reuters"
     -> independent "reuters", "told journalists" -> generic "journalists"), so that a match of the first takes back
     the match of the second inside it: the codebook's "the channel is not the source"."""
-    entries = [(name, phrase) for name, phrases in lexicons.items() for phrase in dict.fromkeys(phrases)]
-    index = {(name, phrase_tokens(phrase)): i for i, (name, phrase) in enumerate(entries)}
-    rows, cols = [], []
-    for i, (name, phrase) in enumerate(entries):
-        tokens = phrase_tokens(phrase)
-        if name != "channel" or not tokens:
-            continue
-        for (other, inner), j in index.items():
-            if other != "channel" and inner and inner[0] != START and len(inner) < len(tokens) and tokens[-len(inner):] == inner:
-                rows.append(i)
-                cols.append(j)
-    return sp.csr_matrix((-np.ones(len(rows)), (rows, cols)), shape=(len(entries), len(entries)))
+    entries = [(name, phrase_tokens(phrase)) for name, phrases in lexicons.items() for phrase in dict.fromkeys(phrases)]
+    ending: dict[tuple[str, ...], list[int]] = {}  # the tokens of each entry outside `channel` -> those entries
+    for j, (name, tokens) in enumerate(entries):
+        if name != "channel":
+            ending.setdefault(tokens, []).append(j)
+    pairs = [(i, j) for i, (name, tokens) in enumerate(entries) if name == "channel"
+             for cut in range(1, len(tokens)) for j in ending.get(tokens[cut:], [])]
+    rows, cols = zip(*pairs) if pairs else ((), ())
+    return sp.csr_matrix((-np.ones(len(pairs)), (rows, cols)), shape=(len(entries), len(entries)))
 
 
 def _strings(column: pd.Series) -> np.ndarray:

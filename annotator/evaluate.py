@@ -15,7 +15,7 @@ import pandas as pd
 from sklearn.metrics import accuracy_score, confusion_matrix, log_loss, precision_recall_fscore_support
 from sklearn.model_selection import StratifiedGroupKFold
 
-from annotator import features, model, sources
+from annotator import classifier, features, model, sources
 from annotator.scheme import load_scheme
 
 CALIBRATION_BINS = 10
@@ -135,9 +135,7 @@ def calibration(gold: np.ndarray, proba: np.ndarray) -> dict[str, float]:
 
 def article_groups(frame: pd.DataFrame) -> np.ndarray:
     """The split group of every row: its article id, or a group of its own when it has none."""
-    ids = frame["article_id"].fillna("").astype(str).to_numpy() if "article_id" in frame else np.full(len(frame), "")
-    alone = np.array([f"\x00row{i}" for i in range(len(frame))], dtype=object)
-    return np.where(ids == "", alone, ids.astype(object))
+    return classifier.group_codes(frame["article_id"] if "article_id" in frame else None, len(frame))
 
 
 def grouped_folds(frame: pd.DataFrame, folds: int = 5, *, seed: int = 0) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -182,8 +180,8 @@ def cross_validate(
             if added is not None:
                 fit_rows = pd.concat([fit_rows, added[list(fit_rows.columns.intersection(added.columns))]], ignore_index=True)
                 fit_gold = np.concatenate([fit_gold, added["label"].astype(str).to_numpy()])
-            estimator.fit(fit_rows, fit_gold)
-            found = estimator.predict_proba(rows.iloc[test])
+            model.fit(estimator, fit_rows, fit_gold)
+            found = model.probabilities(estimator, rows.iloc[test])
             for column, label in enumerate(estimator.classes_):
                 proba[test, labels.index(label)] = found[:, column]
     predicted = np.asarray(labels, dtype=object)[proba.argmax(axis=1)]
@@ -196,7 +194,7 @@ def held_out(frame: pd.DataFrame, column: str, value: str, *, params: dict[str, 
     rows = model.training_rows(frame).reset_index(drop=True)
     test = rows[column].astype(str) == value
     with model.single_threaded():
-        pipeline = model.build_pipeline(**(params or {})).fit(rows[~test], rows.loc[~test, "label"].astype(str).to_numpy())
+        pipeline = model.fit(model.build_pipeline(**(params or {})), rows[~test], rows.loc[~test, "label"].astype(str).to_numpy())
     return evaluate(pipeline, rows[test])
 
 

@@ -26,8 +26,9 @@ from annotator import sources
 from annotator.records import Article, Sentence
 
 # The version of the feature code, written into every model card and checked on load: bump it whenever a change
-# here would make a model pickled before it load wrongly or compute different features (a retrain is then needed).
-VERSION = 7
+# here (or in the classifier step, annotator/classifier.py) would make a model saved before it load wrongly or compute
+# different features (a retrain is then needed). 8: the classifier reads the article profile.
+VERSION = 8
 CONTEXT = ("prev_text", "next_text", "lead_text", "intro_text")  # what a sentence's article adds to it
 MODEL_COLUMNS = ("text", *CONTEXT, "outlet_kind")
 LEAD_SENTENCES = 2  # an article's opening, `lead_text`: its first two sentences that are not boilerplate (see `lead`)

@@ -1,10 +1,13 @@
-"""The classifier: one scikit-learn Pipeline of named steps, trained on labelled sentences, saved with a card.
+"""The model: one scikit-learn Pipeline of named steps, trained on labelled sentences, saved with a card.
 
-    parse -> features (words, attribution, speaker, context, outlet; chars off) -> classifier (logistic regression)
+    parse -> features (words, attribution, speaker, context, outlet; chars off)
+          -> classifier (logistic regression in two passes, the second also seeing its article's profile)
 
 Logistic regression minimises log loss, a proper scoring rule, so its probabilities are calibrated without a
 held-out calibration split (which CalibratedClassifierCV would take from a small labelled set); the cross-validated
-calibration error is reported in every evaluation. Its linear weights also give the explanations.
+calibration error is reported in every evaluation. Its linear weights also give the explanations. The classifier
+reads which article each row belongs to (`article_id`), so the functions here pass it along: an article's sentences
+are scored together, and a sentence alone is an article of its own.
 """
 
 from __future__ import annotations
@@ -23,10 +26,10 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 import sklearn
-from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion, Pipeline
 from threadpoolctl import ThreadpoolController
 
+from annotator import classifier as article_classifier
 from annotator import features, outputs
 from annotator.scheme import load_scheme
 
@@ -85,7 +88,7 @@ def build_pipeline(**params: Any) -> Pipeline:
                     verbose_feature_names_out=False,
                 ),
             ),
-            ("classifier", LogisticRegression(max_iter=3000)),
+            ("classifier", article_classifier.ArticleProfile()),
         ]
     )
     dropped = [key for key, value in params.items() if value == "drop"]
@@ -129,7 +132,29 @@ def train(frame: pd.DataFrame, *, params: dict[str, Any] | None = None) -> Pipel
     """Fit a new pipeline on a label frame (text, label and, for context and outlet, article_id/start/outlet...)."""
     rows = training_rows(frame)
     with single_threaded():
-        return build_pipeline(**(params or {})).fit(rows, rows["label"].astype(str).to_numpy())
+        return fit(build_pipeline(**(params or {})), rows, rows["label"].astype(str).to_numpy())
+
+
+def fit(estimator, rows: pd.DataFrame, labels: np.ndarray):
+    """`estimator.fit(rows, labels)`, telling an annotator model which article each row belongs to."""
+    return estimator.fit(rows, labels, **_routed(estimator, rows, "classifier__"))
+
+
+def probabilities(estimator, rows: pd.DataFrame) -> np.ndarray:
+    """`estimator.predict_proba(rows)`, scoring an annotator model's rows with their articles."""
+    return estimator.predict_proba(rows, **_routed(estimator, rows))
+
+
+def _routed(estimator, rows: pd.DataFrame, prefix: str = "") -> dict[str, Any]:
+    """The article ids as the parameter an annotator model's classifier reads (nothing for other estimators)."""
+    if isinstance(estimator, Pipeline) and isinstance(estimator.steps[-1][1], article_classifier.ArticleProfile):
+        return {f"{prefix}groups": article_ids(rows)}
+    return {}
+
+
+def article_ids(rows: pd.DataFrame) -> np.ndarray | None:
+    """Each row's article id (None without the column: then every row is an article of its own)."""
+    return rows["article_id"].to_numpy(dtype=object) if "article_id" in rows else None
 
 
 # ---------------------------------------------------------------------------------------------------- persistence
@@ -224,7 +249,7 @@ def read_card(path: str | Path) -> dict[str, Any]:
 def trusted_types() -> list[str]:
     """The only types a model file may hold beyond what skops trusts by itself: our own feature steps and their
     helpers, and scipy's CSR matrix. Anything else (code a forged file wants run) is refused."""
-    own = [f"{cls.__module__}.{cls.__qualname__}" for cls in features.SAVED_TYPES]
+    own = [f"{cls.__module__}.{cls.__qualname__}" for cls in (*features.SAVED_TYPES, article_classifier.ArticleProfile)]
     return [*own, f"{sp.csr_matrix.__module__}.{sp.csr_matrix.__name__}"]
 
 
@@ -284,7 +309,7 @@ def predict(pipeline: Pipeline, frame: pd.DataFrame) -> pd.DataFrame:
     """Per row of `frame`: `p_<label>` for every scheme label, `label` (the most probable) and `confidence`."""
     frame = _inputs(frame)
     with single_threaded():
-        proba = pipeline.predict_proba(frame) if len(frame) else np.zeros((0, len(pipeline.classes_)))
+        proba = probabilities(pipeline, frame) if len(frame) else np.zeros((0, len(pipeline.classes_)))
     return _predictions(pipeline, proba, frame.index)
 
 
@@ -300,8 +325,10 @@ def _predictions(pipeline: Pipeline, proba: np.ndarray, index: pd.Index) -> pd.D
 
 
 def feature_names(pipeline: Pipeline) -> np.ndarray:
-    """Readable names of the model's features, in column order ('word: kremlin', 'cue: "said"', 'prev: cue')."""
-    return pipeline.named_steps["features"].get_feature_names_out()
+    """Readable names of the classifier's inputs, in column order ('word: kremlin', 'cue: "said"', 'prev: cue'),
+    the article profile last ('article: official_statement')."""
+    names = pipeline.named_steps["features"].get_feature_names_out()
+    return np.concatenate([names, pipeline.named_steps["classifier"].profile_names()]).astype(object)
 
 
 def explain(pipeline: Pipeline, frame: pd.DataFrame | pd.Series, top: int = 5) -> list[list[tuple[str, float]]]:
@@ -319,8 +346,8 @@ def predict_explain(
         return _predictions(pipeline, np.zeros((0, len(pipeline.classes_))), frame.index), []
     classifier = pipeline.named_steps["classifier"]
     with single_threaded():
-        X = pipeline[:-1].transform(frame).tocsr()
-        proba = classifier.predict_proba(X)
+        X = classifier.augmented(pipeline[:-1].transform(frame), article_ids(frame))  # features, then the profile
+        proba = classifier.second_.predict_proba(X)
     return _predictions(pipeline, proba, frame.index), _explanations(pipeline, X, proba.argmax(axis=1), top)
 
 

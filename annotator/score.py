@@ -130,8 +130,8 @@ def _predict(pipeline, inputs: pd.DataFrame, scheme: Scheme, cues: bool) -> pd.D
     """Label, confidence, probabilities (rounded) and cues for every row of `inputs`, PREDICT_ROWS at a time."""
     numbers = ["confidence", *scheme.prob_columns()]
     parts = []
-    for first in range(0, len(inputs), PREDICT_ROWS):
-        batch = inputs.iloc[first:first + PREDICT_ROWS]
+    for first, last in _slices(inputs):
+        batch = inputs.iloc[first:last]
         if cues:
             predicted, explained = model.predict_explain(pipeline, batch, top=CUES)
         else:
@@ -146,6 +146,26 @@ def _predict(pipeline, inputs: pd.DataFrame, scheme: Scheme, cues: bool) -> pd.D
         part["skip_reason"] = reasons
         parts.append(pd.DataFrame(part))
     return parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
+
+
+def _slices(inputs: pd.DataFrame) -> list[tuple[int, int]]:
+    """[first, last) row ranges of about PREDICT_ROWS rows that keep each article whole (the model reads an article's
+    sentences together); only an article longer than PREDICT_ROWS is cut."""
+    if "article_id" not in inputs or len(inputs) <= PREDICT_ROWS:
+        return [(first, min(first + PREDICT_ROWS, len(inputs))) for first in range(0, len(inputs), PREDICT_ROWS)]
+    ids = inputs["article_id"].to_numpy(dtype=object)
+    starts = np.flatnonzero(ids[1:] != ids[:-1]) + 1  # where a new article begins
+    found, first = [], 0
+    while first < len(inputs):
+        limit = first + PREDICT_ROWS
+        if limit >= len(inputs):
+            last = len(inputs)
+        else:
+            before = starts[(starts > first) & (starts <= limit)]
+            last = int(before[-1]) if len(before) else limit
+        found.append((first, last))
+        first = last
+    return found
 
 
 def _score_batch(articles: list[Article], pipeline, scheme: Scheme, cues: bool) -> tuple[pd.DataFrame, list[int | str]]:
@@ -200,14 +220,15 @@ def score_article(article: Article, pipeline, *, cues: bool = True) -> pd.DataFr
     return frame[list(record_schema(scheme, cues=cues))]
 
 
-def score_sentence(sentence: dict, pipeline) -> dict:
-    """One sentence scored in its context, as it is scored inside its whole article: the features read only its
-    text, the sentences before and after it (`prev_text`, `next_text`), its article's lead (`lead_text`), the latest
-    introduction before it (`intro_text`) and its outlet (`outlet`, `outlet_kind`). Label, confidence, probabilities,
-    cues and skip_reason; for the app's suggestions, a sentence at a time."""
-    columns = ("text", *features.CONTEXT, "outlet", "outlet_kind", "url")
-    inputs = features.context_frame(pd.DataFrame([{column: sentence.get(column) or "" for column in columns}]))
-    return _predict(pipeline, inputs, load_scheme(), cues=True).iloc[0].to_dict()
+def score_sentences(sentences: pd.DataFrame, pipeline) -> pd.DataFrame:
+    """Stored sentences (the store's sentence rows: `sentence_id`, `article_id`, `text`, `outlet`, `outlet_kind`, ...)
+    scored as batch scoring scores them: the context read from their articles, the sentences of an article scored
+    together. Give whole articles: a sentence's score depends on its article. Per row, in order: label, confidence,
+    probabilities, cues and skip_reason, with the sentence_id; for the app's suggestions."""
+    inputs = features.context_frame(sentences.reset_index(drop=True))
+    scored = _predict(pipeline, inputs, load_scheme(), cues=True)
+    scored.insert(0, "sentence_id", inputs["sentence_id"].to_numpy(dtype=object))
+    return scored
 
 
 def score_chunk(model_path: str, digest: str, cues: bool, items: list) -> tuple[pd.DataFrame, list[int | str]]:

@@ -4,7 +4,8 @@ A sentence's explanation terms (`model.explain`: feature names such as `cue: "sa
 `outlet: state_media & narrative`) become the words they stand for inside the sentence (spans to mark: the
 reporting cue, the speaker, narrative wording, a named source) and one line of plain words ("attributed to an
 official: Lavrov … said"). A term that counts a lexicon without naming a phrase (`speaker: role`, `narrative`,
-`prev: cue+role` is about the neighbour and marks nothing) marks the lexicon's phrases found in the sentence. Word
+`prev: cue+role` is about the neighbour and marks nothing) marks the lexicon's phrases found in the sentence;
+`article: official_statement` (what the rest of the article reads as, the classifier's profile) marks nothing. Word
 n-grams are not marked: they are many, and say little on their own. The app's Label and Highlight pages and the HTML report all mark the same spans.
 """
 
@@ -74,7 +75,7 @@ def _parts(terms: list[str]) -> list[tuple[str, str | None]]:
                 found += [(piece, None) for piece in name.split("+")]
             elif name == "speaker":
                 found.append((value, None))
-            elif name in ("outlet", "prev", "next", "lead", "intro"):
+            elif name in ("outlet", "prev", "next", "lead", "intro", "article"):
                 found.append((name, value))
             elif name == "near cue":
                 found.append(("near", value))
@@ -159,6 +160,8 @@ def reason(text: str, terms: list[str]) -> str:
             where = {"prev": "the sentence before", "next": "the sentence after", "lead": "the article's opening",
                      "intro": "the line that introduces it"}[topic]
             said.append(WHOLE.get((topic, value)) or f"{where} has {what}")
+        elif topic == "article" and value:
+            said.append(f"its article as a whole leans to {value.replace('_', ' ')}")
         elif topic == "quote" and value is None:
             said.append("a quotation")
     return "; ".join(dict.fromkeys(said))

@@ -95,10 +95,15 @@ def test_a_sentence_without_evidence_gets_a_hedged_probability(pipeline, frame):
     assert clear.median() > 0.9 and unsure < 0.8
 
 
-def test_a_row_scores_the_same_alone_and_in_a_batch(pipeline, frame):
+def test_an_article_scores_the_same_alone_and_in_a_batch(pipeline, frame):
+    columns = load_scheme().prob_columns()
     whole = model.predict(pipeline, frame)
-    alone = model.predict(pipeline, frame.iloc[[7]])
-    assert np.allclose(whole.iloc[[7]][load_scheme().prob_columns()], alone[load_scheme().prob_columns()])
+    article = frame["article_id"] == frame["article_id"].iloc[7]
+    alone = model.predict(pipeline, frame[article])
+    assert 1 < article.sum() < len(frame)
+    assert np.allclose(whole[article][columns], alone[columns], rtol=0, atol=1e-12)
+    shuffled = frame.sample(frac=1.0, random_state=0)  # an article's rows need not be next to each other
+    assert np.allclose(model.predict(pipeline, shuffled).loc[frame.index, columns], whole[columns], rtol=0, atol=1e-12)
 
 
 def test_predict_fills_context_and_outlet_kind_when_missing(pipeline):
@@ -131,16 +136,27 @@ def test_explanations_do_not_depend_on_the_batch_and_break_ties_in_feature_order
     # Only 0/1 features (no n-grams): a feature's push is its coefficient, and collinear flags tie exactly.
     flags = model.train(frame, params={"features__words": "drop", "features__chars": "drop"})
     whole = model.explain(flags, frame, top=50)
-    assert [model.explain(flags, frame.iloc[[row]], top=50)[0] for row in (0, 7, 20)] == [whole[0], whole[7], whole[20]]
+    for row in (0, 7, 20):  # an article explained alone as in the whole batch
+        article = np.flatnonzero(frame["article_id"] == frame["article_id"].iloc[row])
+        alone = model.explain(flags, frame.iloc[article], top=50)
+        assert alone[list(article).index(row)] == whole[row]
     names = list(model.feature_names(flags))
     classifier = flags.named_steps["classifier"]
     labels = model.predict(flags, frame)["label"].map(list(classifier.classes_).index)
     ties = 0
     for reasons, label in zip(whole, labels):
-        keys = [(-classifier.coef_[label, names.index(name)], names.index(name)) for name, _ in reasons]
+        keys = [(-classifier.coef_[label, names.index(name)], names.index(name)) for name, _ in reasons
+                if not name.startswith("article: ")]  # the profile is a mean, not a 0/1 flag
         assert keys == sorted(keys)
         ties += sum(a[0] == b[0] for a, b in zip(keys, keys[1:]))
     assert ties  # the data has exact ties, so their order was tested
+
+
+def test_the_article_profile_is_a_named_input_and_can_be_a_reason(pipeline, frame):
+    names = list(model.feature_names(pipeline))
+    classifier = pipeline.named_steps["classifier"]
+    assert names[-3:] == [f"article: {label}" for label in classifier.classes_]
+    assert classifier.coef_.shape == (len(classifier.classes_), len(names))
 
 
 def test_explain_takes_a_single_row(pipeline, frame):

@@ -6,6 +6,7 @@ import io
 import json
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -103,15 +104,24 @@ def test_jobs_2_writes_the_same_records_as_jobs_1(tmp_path: Path, trained_model:
     assert (one.articles, one.sentences) == (two.articles, two.sentences)
 
 
-def test_a_huge_article_is_predicted_in_slices_with_the_same_result(tmp_path: Path, trained_model: Path, monkeypatch):
-    text = " ".join(f"The committee met on day {n} and the minister said the plan holds." for n in range(60))
-    (tmp_path / "in").mkdir()
-    (tmp_path / "in" / "long.txt").write_text(text, encoding="utf-8")
-    score.score_paths([tmp_path / "in"], trained_model, tmp_path / "whole.jsonl", jobs=1, cues=True, progress=False)
-    monkeypatch.setattr(score, "PREDICT_ROWS", 7)
-    score.score_paths([tmp_path / "in"], trained_model, tmp_path / "sliced.jsonl", jobs=1, cues=True, progress=False)
+def test_slices_of_a_batch_keep_articles_whole_and_a_huge_article_is_cut(tmp_path: Path, trained_model: Path, monkeypatch):
+    inputs = write_inputs(tmp_path / "in", ARTICLES * 3)
+    score.score_paths([inputs], trained_model, tmp_path / "whole.jsonl", jobs=1, cues=True, progress=False)
+    monkeypatch.setattr(score, "PREDICT_ROWS", 7)  # smaller than the batch, larger than any of its articles
+    score.score_paths([inputs], trained_model, tmp_path / "sliced.jsonl", jobs=1, cues=True, progress=False)
     assert (tmp_path / "whole.jsonl").read_bytes() == (tmp_path / "sliced.jsonl").read_bytes()
-    assert len(read_output(tmp_path / "sliced.jsonl")) == 60
+    text = " ".join(f"The committee met on day {n} and the minister said the plan holds." for n in range(60))
+    (tmp_path / "long").mkdir()
+    (tmp_path / "long" / "long.txt").write_text(text, encoding="utf-8")
+    score.score_paths([tmp_path / "long"], trained_model, tmp_path / "long.jsonl", jobs=1, cues=True, progress=False)
+    assert len(read_output(tmp_path / "long.jsonl")) == 60
+
+
+def test_slices_end_where_an_article_ends(monkeypatch):
+    monkeypatch.setattr(score, "PREDICT_ROWS", 4)
+    ids = pd.DataFrame({"article_id": list("aabbbccddddddd")})
+    assert score._slices(ids) == [(0, 2), (2, 5), (5, 7), (7, 11), (11, 14)]
+    assert score._slices(ids.drop(columns="article_id")) == [(0, 4), (4, 8), (8, 12), (12, 14)]
 
 
 def test_bad_inputs_are_reported_and_skipped(tmp_path: Path, trained_model: Path, capsys):
@@ -253,20 +263,24 @@ def test_csv_output_neutralises_cells_a_spreadsheet_would_run(tmp_path: Path, tr
     assert not any(str(cell).startswith(("=", "+", "@")) for cell in summary.to_numpy().ravel())
 
 
-def test_a_sentence_scored_alone_in_its_context_scores_as_in_its_article(trained_model) -> None:
-    from annotator import features, model
+def test_stored_sentences_score_as_their_article_does_in_batch_scoring(trained_model, tmp_path) -> None:
+    """The app's suggestions: an article's stored sentences, scored together, get what batch scoring gives them."""
+    from annotator import model
     from annotator.records import Article
-    from annotator.segment import split_article
+    from annotator.store import Store
 
     pipeline = model.load(trained_model)
     article = Article(id="ctx", outlet="TASS", text=(
         "MOSCOW, May 3. /TASS/. Foreign Minister Sergei Lavrov said the talks would resume. He added that the "
         "Kiev regime had broken the truce.\n\nAdvertisement\n\nResidents told reporters the shelling went on."))
+    other = Article(id="other", outlet="Reuters", text="The minister said nothing. Prices rose 4% in May.")
     whole = score.score_article(article, pipeline).set_index("sentence_id")
-    frame = features.article_frame(article, split_article(article))
-    for row in frame.to_dict("records"):
-        alone = score.score_sentence(row, pipeline)
-        expected = whole.loc[row["sentence_id"]]
-        assert (alone["label"], alone["cues"], alone["skip_reason"]) == (expected["label"], expected["cues"],
-                                                                         expected["skip_reason"])
-        assert alone["confidence"] == pytest.approx(expected["confidence"])
+    with Store(tmp_path / "labels.db") as store:
+        store.add_articles([other, article])
+        stored = store.sentences_of(["ctx"])
+        scored = score.score_sentences(stored, pipeline).set_index("sentence_id")
+        both = score.score_sentences(store.sentences_of(["other", "ctx"]), pipeline).set_index("sentence_id")
+    assert list(scored.index) == list(whole.index) and len(scored) == 5
+    columns = ["label", "cues", "skip_reason"]
+    assert scored[columns].equals(whole[columns]) and both.loc[scored.index, columns].equals(whole[columns])
+    assert np.allclose(scored["confidence"], whole["confidence"]) and np.allclose(both.loc[scored.index, "confidence"], whole["confidence"])

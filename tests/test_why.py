@@ -47,3 +47,10 @@ def test_a_sentence_under_an_introduction_is_said_in_words() -> None:
     said = why.reason("We want peace.", ["intro: relay & outlet: state_media", "intro: role"])
     assert said == ("it comes under a line that announces a relayed text; published by a state-media outlet; "
                     "the line that introduces it has an official")
+
+
+def test_the_article_profile_is_said_in_words_and_marks_nothing() -> None:
+    text = "The minister said the talks would resume."
+    terms = ["article: official_statement", 'cue: "said"']
+    assert why.reason(text, terms) == "reporting cue: said; its article as a whole leans to official statement"
+    assert [text[s.start:s.end] for s in why.spans(text, terms)] == ["said"]

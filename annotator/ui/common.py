@@ -353,8 +353,9 @@ def votes_html(votes: dict[str, str]) -> str:
 
 
 def model_suggestion(store: Store, loaded: LoadedModel, sentence: dict) -> Suggestion | None:
-    """The model's label for a sentence, scored alone in its context (the same as in its whole article, a few ms:
-    the work per key does not grow with the article or the number of sessions); kept per model and sentence."""
+    """The model's label for a sentence, as batch scoring gives it: its whole article is scored at once (the model
+    reads a sentence's article), and the suggestions of the article's other sentences are kept for the next keys;
+    kept per model and sentence."""
     from annotator import score
 
     key = (loaded.id, sentence["sentence_id"])
@@ -363,16 +364,20 @@ def model_suggestion(store: Store, loaded: LoadedModel, sentence: dict) -> Sugge
             _SUGGESTED.move_to_end(key)
             return _SUGGESTED[key]
     try:
-        row = score.score_sentence(sentence, loaded.pipeline)
-        found = Suggestion(str(row["label"]), float(row["confidence"]), str(row.get("cues") or ""),
-                           str(row.get("skip_reason") or ""))
-    except ValueError:  # a sentence the model cannot score gets no suggestion; labelling goes on
-        found = None
+        scored = score.score_sentences(store.sentences_of([sentence["article_id"]]), loaded.pipeline)
+        found = {(loaded.id, row.sentence_id): Suggestion(str(row.label), float(row.confidence), str(row.cues or ""),
+                                                          str(row.skip_reason or ""))
+                 for row in scored.itertuples(index=False)}
+    except ValueError:  # an article the model cannot score gets no suggestions; labelling goes on
+        found = {}
+    found.setdefault(key, None)
     with _SUGGESTED_LOCK:
-        _SUGGESTED[key] = found
+        for each, suggestion in found.items():
+            _SUGGESTED[each] = suggestion
+            _SUGGESTED.move_to_end(each)
         while len(_SUGGESTED) > SUGGESTIONS:
             _SUGGESTED.popitem(last=False)
-    return found
+        return _SUGGESTED.get(key, found[key])
 
 
 AHEAD_DELAY = 0.15  # seconds: the page that asked is sent first; the reviewer is reading it meanwhile

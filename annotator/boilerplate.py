@@ -64,6 +64,9 @@ _RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
                        r"write to us|email us|contact us|support (?:us|our journalism)|donate)\b.{0,100}"),
             ("byline", r"[-–—]?\s*@\w+\.?|the author is .{0,160}"),
             ("credit", r"(?:h/t|hat tip:?)\s.{0,60}|this (?:article|story|post) (?:has been|was) updated\b.{0,140}"),
+            # a reprint's closing credit: "(Source: The Associated Press)"  "Source: Reuters"
+            ("credit", r"[(\[]sources?\s*:\s*[^()\[\]]{1,80}[)\]]\.?|"
+                       r"sources?\s*:\s*(?-i:[A-Z][\w.&'\-]*(?: (?:[A-Z][\w.&'\-]*|of|and|the)){0,5})\.?"),
             # a reporter's question in a transcript: "Q: ...?"  "Sputnik: Who are ...?"  "WALLACE: Governor, ..."
             ("question", r"(?:q|question|interviewer)\s*[:.]\s.{0,400}"),
             # ... a speaker's name of one or two capitalised words, so a headline ("Ukraine election rumours: Is ...?") is not

@@ -40,6 +40,8 @@ BOILERPLATE = {
     "Get our stories by email.": "prompt",
     "Exclusively for Example subscribers.": "prompt",
     "(Example Defense Ministry Press Service via AP)": "credit",
+    "(Source: The Associated Press)": "credit",
+    "Source: Reuters.": "credit",
 }
 CLAIMS = [
     "Bridge reopens",
@@ -55,6 +57,8 @@ CLAIMS = [
     "More than 50 people died.",
     "Telegram said it would comply with the court order.",
     "The photograph was distributed via AP.",
+    "Sources: the ministry said the plan would hold.",
+    "The source said the talks failed.",
 ]
 
 

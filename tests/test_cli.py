@@ -93,7 +93,7 @@ def test_stats_on_label_files_and_store(db: Path):
 def test_train_evaluate_explain(tmp_path: Path, label_files: list[Path]):
     model = tmp_path / "m.skops"
     metrics = tmp_path / "cv.json"
-    out = run("train", *[a for f in label_files for a in ("--labels", f)], "--out", model, "--folds", 3, "--json", metrics)
+    out = run("train", *[a for f in label_files for a in ("--labels", f)], "--out", model, "--folds", 2, "--json", metrics)
     assert "macro" in out.output.lower()
     assert (tmp_path / "m.skops.card.json").exists()
     assert 0 <= json.loads(metrics.read_text())["macro_f1"] <= 1

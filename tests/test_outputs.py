@@ -110,9 +110,16 @@ def test_stopping_scoring_leaves_no_complete_looking_output(tmp_path: Path, trai
         for i in range(6000):
             handle.write(json.dumps({"id": f"a{i}", "text": f"Story {i}.\n\n" + sentence * 40}) + "\n")
     out = tmp_path / "scores.jsonl"
-    process = subprocess.Popen(
-        [sys.executable, "-m", "annotator", "score", str(big), "--out", str(out), "--model", str(trained_model),
-         *engine, "--quiet"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=tmp_path, start_new_session=True)
+    # A test run started in the background of a shell without job control (`... &`, nohup) ignores Ctrl+C, and a
+    # child inherits that: the child here must get Ctrl+C as a terminal's process would (a handled signal is reset
+    # to its default by exec, an ignored one is not).
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "annotator", "score", str(big), "--out", str(out), "--model", str(trained_model),
+             *engine, "--quiet"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=tmp_path, start_new_session=True)
+    finally:
+        signal.signal(signal.SIGINT, previous)
     temporary = outputs.temporary_path(out).with_name(f".{out.name}.{process.pid}.partial")
     deadline = time.monotonic() + 60
     while not (temporary.exists() and temporary.stat().st_size > 0) and time.monotonic() < deadline:

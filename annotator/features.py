@@ -358,12 +358,17 @@ def _unpack(value):
     return {"index": pd.Index, "objects": lambda v: np.array(v, dtype=object), "list": list, "tuple": tuple}[kind](strings)
 
 
+def lexicon_entries(lexicons: Mapping[str, Sequence[str]]) -> list[tuple[str, str]]:
+    """The (lexicon, phrase) entries in the order of `PhraseMatcher.match`'s columns: each lexicon's phrases once."""
+    return [(name, phrase) for name, phrases in lexicons.items() for phrase in dict.fromkeys(phrases)]
+
+
 class PhraseMatcher(_Saved):
     """Counts lexicon phrases in a token stream: a phrase of n words is one integer key of its word ids."""
 
     def __init__(self, lexicons: Mapping[str, Sequence[str]]):
         self.lexicons = list(lexicons)
-        entries = [(name, phrase) for name, phrases in lexicons.items() for phrase in dict.fromkeys(phrases)]
+        entries = lexicon_entries(lexicons)
         self.entry_names = [f'{name}: "{phrase}"' for name, phrase in entries]
         distinct = list(dict.fromkeys(tokens for _, phrase in entries if (tokens := phrase_tokens(phrase))))
         self.words = pd.Index(sorted({word for tokens in distinct for word in tokens}))
@@ -556,7 +561,7 @@ def _channelled(lexicons: Mapping[str, Sequence[str]]) -> sp.csr_matrix:
     """Entries x entries: -1 from each `channel` phrase to the phrase of another lexicon that ends it ("told Reuters"
     -> independent "reuters", "told journalists" -> generic "journalists"), so that a match of the first takes back
     the match of the second inside it: the codebook's "the channel is not the source"."""
-    entries = [(name, phrase_tokens(phrase)) for name, phrases in lexicons.items() for phrase in dict.fromkeys(phrases)]
+    entries = [(name, phrase_tokens(phrase)) for name, phrase in lexicon_entries(lexicons)]
     ending: dict[tuple[str, ...], list[int]] = {}  # the tokens of each entry outside `channel` -> those entries
     for j, (name, tokens) in enumerate(entries):
         if name != "channel":

@@ -1,6 +1,7 @@
 """Copying a whole store into an empty one, between any two engines (SQLite to PostgreSQL, back, or SQLite to SQLite):
 articles and sentences in the order they were added, the full annotation history with its seqs, `latest`,
-predictions and reviewers. Read from one snapshot of the source, written in one transaction of the destination."""
+predictions and reviewers. Read from one snapshot of the source, written in one transaction of the destination, whose
+planner statistics are then refreshed."""
 
 from __future__ import annotations
 
@@ -47,4 +48,6 @@ def copy_store(source: StoreBase, target: StoreBase) -> dict[str, int]:
         read = {table: int(list(rows(f"SELECT count(*) FROM {table}"))[0][0]) for table in TABLES}
         if copied != read:  # raised inside the transaction: the destination keeps nothing
             raise StoreError(f"the copy does not match its source (source {read}, copy {copied}): nothing was kept")
+    with target._lock:  # a bulk load: the planner's statistics now, not at autovacuum's next round (`engine.analyze`)
+        target.engine.analyze(target._db)
     return table_counts(target)

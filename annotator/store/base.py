@@ -181,6 +181,12 @@ class StoreBase:
                 raise
             self._db.execute("COMMIT")
 
+    def _analyze(self) -> None:
+        """After a bulk load (a large import, a copy): the planner's statistics now (`engine.analyze`), not at
+        autovacuum's next round."""
+        with self._lock:
+            self.engine.analyze(self._db)
+
     def _frame(self, sql: str, params: Iterable[Any] = ()) -> pd.DataFrame:
         with self._lock:
             cursor = self._db.execute(sql, tuple(params))

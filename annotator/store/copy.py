@@ -48,6 +48,5 @@ def copy_store(source: StoreBase, target: StoreBase) -> dict[str, int]:
         read = {table: int(list(rows(f"SELECT count(*) FROM {table}"))[0][0]) for table in TABLES}
         if copied != read:  # raised inside the transaction: the destination keeps nothing
             raise StoreError(f"the copy does not match its source (source {read}, copy {copied}): nothing was kept")
-    with target._lock:  # a bulk load: the planner's statistics now, not at autovacuum's next round (`engine.analyze`)
-        target.engine.analyze(target._db)
+    target._analyze()
     return table_counts(target)

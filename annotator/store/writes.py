@@ -39,8 +39,7 @@ class Writes(StoreBase):
     def _imported(self, rows: int) -> None:
         """After an import of many rows: fresh statistics for the engine's planner (`engine.analyze`)."""
         if rows >= ANALYZE_AFTER:
-            with self._lock:
-                self.engine.analyze(self._db)
+            self._analyze()
 
     def _add_batch(self, batch: list[Article], counts: ImportCounts) -> None:
         articles = []

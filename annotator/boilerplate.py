@@ -63,6 +63,11 @@ _RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
             ("prompt", r"(?:follow (?:\w+ ){0,3}on (?:twitter|x|facebook|instagram|telegram)|twitter:|watch the (?:full )?video|"
                        r"write to us|email us|contact us|support (?:us|our journalism)|donate)\b.{0,100}"),
             ("byline", r"[-–—]?\s*@\w+\.?|the author is .{0,160}"),
+            # an outlet's standing disclaimer, a contact line, an invitation to write in: "The views don't necessarily
+            # reflect those of China Daily."  "Contact the writers at ...@..."  "If you have a specific expertise, ..."
+            ("byline", r"the views (?:do not|don't|does not|doesn't|are not|aren't) necessarily (?:reflect|represent) .{0,100}|"
+                       r"contact the (?:writer|writers|author|authors|reporter|reporters) at .{0,100}"),
+            ("prompt", r"if you (?:have|would like|want)\b.{0,120}\b(?:send us|write to us|email us|contact us)\b.{0,120}"),
             ("credit", r"(?:h/t|hat tip:?)\s.{0,60}|this (?:article|story|post) (?:has been|was) updated\b.{0,140}"),
             # a reprint's closing credit: "(Source: The Associated Press)"  "Source: Reuters"
             ("credit", r"[(\[]sources?\s*:\s*[^()\[\]]{1,80}[)\]]\.?|"
@@ -115,7 +120,7 @@ _OPENINGS = ("by ", "written by", "reporting by", "writing by", "editing by", "e
              "story continues", "scroll to", "q:", "q.", "question", "interviewer", "the author is", "h/t", "hat tip",
              "watch the", "write to us", "email us", "contact us", "support", "donate", "@", "-", "–", "—",
              "this article", "this story", "this post", "<", "twitter", "follow", "the views", "views expressed",
-             "like ", "clickhere")
+             "like ", "clickhere", "contact the", "if you ")
 # Words of which one must occur in a longer line for an inner rule to match it (the rules decide; these only let
 # a line through to them): credits, cookie and newsletter prompts, disclaimers.
 _INNER_WORDS = frozenset(

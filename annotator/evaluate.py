@@ -151,6 +151,10 @@ def grouped_folds(frame: pd.DataFrame, folds: int = 5, *, seed: int = 0) -> list
 
 Estimator = Callable[[], Any]
 
+# Folds run in parallel processes from this many training sentences on: below it, starting the workers (each imports
+# scikit-learn) costs more than the fits. On the real labels, 5 folds on 2 cores take 3 rounds of fits instead of 5.
+PARALLEL_ROWS = 2_000
+
 
 def cross_validate(
     frame: pd.DataFrame,
@@ -185,11 +189,6 @@ def cross_validate(
             proba[test, labels.index(label)] = found[:, column]
     predicted = np.asarray(labels, dtype=object)[proba.argmax(axis=1)]
     return score(gold, predicted, proba, folds=folds)
-
-
-# Folds run in parallel processes from this many training sentences on: below it, starting the workers (each imports
-# scikit-learn) costs more than the fits. On the real labels, 5 folds on 2 cores take 3 rounds of fits instead of 5.
-PARALLEL_ROWS = 2_000
 
 
 def _fold(make: Estimator | None, params: dict[str, Any] | None, rows: pd.DataFrame, gold: np.ndarray,

@@ -42,6 +42,11 @@ BOILERPLATE = {
     "(Example Defense Ministry Press Service via AP)": "credit",
     "(Source: The Associated Press)": "credit",
     "Source: Reuters.": "credit",
+    "The views don't necessarily reflect those of Example Daily.": "byline",
+    "The views do not necessarily represent those of Example Daily.": "byline",
+    "Contact the writers at anna@example.com.": "byline",
+    "If you have a specific expertise, or would like to share your thought about our stories, then send us your "
+    "writings at opinion@example.com, and comment@example.com.": "prompt",
 }
 CLAIMS = [
     "Bridge reopens",
@@ -58,6 +63,8 @@ CLAIMS = [
     "Telegram said it would comply with the court order.",
     "The photograph was distributed via AP.",
     "Sources: the ministry said the plan would hold.",
+    "The views of the two ministers do not necessarily differ, the spokesman said.",
+    "If you have a permit, you may cross, the border guard said.",
     "The source said the talks failed.",
 ]
 

@@ -216,9 +216,8 @@ class Queries(StoreBase):
         )
         if row is None:
             raise StoreError(f"unknown sentence id {sentence_id!r}")
-        with self._lock:
-            ids, texts = zip(*self._db.execute("SELECT id, text FROM sentences WHERE article_id = ? ORDER BY start",
-                                               (row["article_id"],)).fetchall())
+        article = self._frame("SELECT id, text FROM sentences WHERE article_id = ? ORDER BY start", [row["article_id"]])
+        ids, texts = article["id"].tolist(), article["text"].tolist()
         at = ids.index(sentence_id)
         return {**dict(row), **{name: values[at] for name, values in features.contexts(texts).items()}}
 

@@ -27,8 +27,9 @@ from annotator.records import Article, Sentence
 
 # The version of the feature code, written into every model card and checked on load: bump it whenever a change
 # here (or in the classifier step, annotator/classifier.py) would make a model saved before it load wrongly or compute
-# different features (a retrain is then needed). 8: the classifier reads the article profile.
-VERSION = 8
+# different features (a retrain is then needed). 8: the classifier reads the article profile. 9: a line glued to
+# the quotation it introduces is an introduction too.
+VERSION = 9
 CONTEXT = ("prev_text", "next_text", "lead_text", "intro_text")  # what a sentence's article adds to it
 MODEL_COLUMNS = ("text", *CONTEXT, "outlet_kind")
 LEAD_SENTENCES = 2  # an article's opening, `lead_text`: its first two sentences that are not boilerplate (see `lead`)
@@ -150,8 +151,18 @@ def lead(texts: Iterable[str]) -> str:
 
 def introduces(text: str) -> bool:
     """Whether a sentence introduces what follows it: it ends with a colon ("... said:", "The following is the full
-    text of his speech:", "Burleigh started his article saying:")."""
-    return text.rstrip().endswith(":")
+    text of his speech:", "Burleigh started his article saying:"), or a quotation opened after a colon runs on past
+    its end ('The full text of her remarks is as follows: "The situation ... remains dire.'), the same line glued
+    to the first sentence of what it introduces."""
+    text = text.rstrip()
+    if text.endswith(":"):
+        return True
+    opened = _QUOTE_AFTER_COLON.search(text)
+    return opened is not None and sum(map(text[opened.end():].count, _QUOTE_MARKS)) % 2 == 0
+
+
+_QUOTE_AFTER_COLON = re.compile(r':\s*["\u201c\u00ab]')  # a colon and the quotation mark that opens a quote
+_QUOTE_MARKS = ('"', "\u201c", "\u201d", "\u00ab", "\u00bb")
 
 
 def introductions(texts: Sequence[str]) -> list[str]:

@@ -35,7 +35,7 @@ NEIGHBOURS = {"cue": "a reporting cue", "role": "an official", "nonofficial": "a
               "quote": "a quotation", "narrative": "narrative wording", "continuation": "a continued quote"}
 WHOLE = {("lead", "relay"): "the article opens by relaying a text in full",
          ("intro", "relay"): "it comes under a line that announces a relayed text",
-         ("intro", "any"): "it comes under a line that introduces a quote or a text (ending with a colon)"}
+         ("intro", "any"): "it comes under a line that introduces a quote or a text (ending with a colon, or opening a quote after one)"}
 _WORD = re.compile(r"\w+")
 _TERM = re.compile(r'(?:[^,"]|"[^"]*")+')
 

@@ -278,3 +278,12 @@ def test_the_latest_introduction_before_a_sentence_is_its_intro_and_marks_the_bl
     values = pd.DataFrame(intro.transform(batch).toarray(), columns=intro.get_feature_names_out())
     assert values["intro: any"].tolist() == [0, 0, 1, 1, 1]
     assert values["intro: relay & outlet: state_media"].tolist() == [0, 0, 1, 1, 1]
+
+
+def test_a_line_glued_to_the_quote_it_introduces_is_an_introduction_but_a_closed_quote_is_not():
+    glued = 'The full text of her remarks is as follows: "The situation in occupied Palestine remains dire.'
+    texts = ["Iran's envoy addressed the Council.", glued, "Settlements continue.", 'She said: "We want peace."',
+             "Analysts were not convinced."]
+    assert features.introduces(glued) and features.introduces("The message reads, in part:\u201cIt is gratifying.")
+    assert not features.introduces('She said: "We want peace."') and not features.introduces("Talks resumed.")
+    assert features.introductions(texts) == ["", "", glued, glued, glued]

@@ -149,6 +149,10 @@ def lead(texts: Iterable[str]) -> str:
     return " ".join(islice((text for text in texts if not boilerplate.reason(text)), LEAD_SENTENCES))
 
 
+_QUOTE_AFTER_COLON = re.compile(r':\s*["\u201c\u00ab]')  # a colon and the quotation mark that opens a quote
+_QUOTE_MARKS = ('"', "\u201c", "\u201d", "\u00ab", "\u00bb")
+
+
 def introduces(text: str) -> bool:
     """Whether a sentence introduces what follows it: it ends with a colon ("... said:", "The following is the full
     text of his speech:", "Burleigh started his article saying:"), or a quotation opened after a colon runs on past
@@ -159,10 +163,6 @@ def introduces(text: str) -> bool:
         return True
     opened = _QUOTE_AFTER_COLON.search(text)
     return opened is not None and sum(map(text[opened.end():].count, _QUOTE_MARKS)) % 2 == 0
-
-
-_QUOTE_AFTER_COLON = re.compile(r':\s*["\u201c\u00ab]')  # a colon and the quotation mark that opens a quote
-_QUOTE_MARKS = ('"', "\u201c", "\u201d", "\u00ab", "\u00bb")
 
 
 def introductions(texts: Sequence[str]) -> list[str]:

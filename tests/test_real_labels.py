@@ -91,10 +91,15 @@ def test_second_review_is_blind_share_of_whole_articles_across_kinds(first, seco
     assert Counter(r["article_id"] for r in second) == {a: whole[a] for a in articles}
 
 
-def test_adjudications_settle_exactly_the_disagreements(first, second, adjudicated):
+def test_adjudications_settle_every_disagreement_and_mark_corrections(first, second, adjudicated):
+    """Every disagreement is settled; any other adjudication is a maintainer's correction of a label that broke a
+    settled rule, and says so."""
     label_a = {r["sentence_id"]: r["label"] for r in first}
     disputed = {r["sentence_id"] for r in second if r["label"] != label_a[r["sentence_id"]]}
-    assert {r["sentence_id"] for r in adjudicated} == disputed
+    settled = {r["sentence_id"] for r in adjudicated}
+    assert disputed <= settled
+    corrections = [r for r in adjudicated if r["sentence_id"] not in disputed]
+    assert all(r["meta"].get("correction") is True and r["label"] != label_a[r["sentence_id"]] for r in corrections)
     assert all(r["meta"]["action"] == "adjudicate" and r["meta"].get("note") for r in adjudicated)
 
 

@@ -109,13 +109,14 @@ def _registry() -> sources.Registry:
 def articles_frame(items: Iterable[tuple[Article, Sequence[Sentence]]]) -> pd.DataFrame:
     """Model input for new articles: one row per sentence, in article order, with its neighbours and outlet kind.
 
-    Columns: the `MODEL_COLUMNS` plus `article_id`, `sentence_id`, `start`, `end`, `outlet`, `url`.
+    Columns: the `MODEL_COLUMNS` plus `article_id`, `article_number` (the article's place among `items`: two
+    inputs that share an id stay two articles), `sentence_id`, `start`, `end`, `outlet`, `url`.
     """
     registry = None
-    columns: dict[str, list] = {name: [] for name in ("article_id", "sentence_id", "start", "end", "outlet", "url")}
+    columns: dict[str, list] = {name: [] for name in ("article_id", "article_number", "sentence_id", "start", "end", "outlet", "url")}
     context: dict[str, list[str]] = {name: [] for name in ("text", *CONTEXT)}
     kinds: list[str] = []
-    for article, sentences in items:
+    for number, (article, sentences) in enumerate(items):
         registry = registry or _registry()
         kind = registry.kind_of(outlet=article.outlet, url=article.url)
         ordered = sorted(sentences, key=lambda sentence: sentence.start)
@@ -125,6 +126,7 @@ def articles_frame(items: Iterable[tuple[Article, Sequence[Sentence]]]) -> pd.Da
             context[name] += values
         kinds += [kind] * len(text)
         columns["article_id"] += [article.id] * len(text)
+        columns["article_number"] += [number] * len(text)
         columns["sentence_id"] += [sentence.id for sentence in ordered]
         columns["start"] += [sentence.start for sentence in ordered]
         columns["end"] += [sentence.end for sentence in ordered]
@@ -132,7 +134,7 @@ def articles_frame(items: Iterable[tuple[Article, Sequence[Sentence]]]) -> pd.Da
         columns["url"] += [article.url] * len(text)
     # Plain object columns: pandas' Arrow-backed string dtype costs more to build and to read back row by row.
     frame = pd.DataFrame({**context, "outlet_kind": kinds, **columns}, dtype=object)
-    return frame.astype({"start": np.int64, "end": np.int64})
+    return frame.astype({"article_number": np.int64, "start": np.int64, "end": np.int64})
 
 
 def contexts(texts: Sequence[str]) -> dict[str, list[str]]:

@@ -153,7 +153,12 @@ def _routed(estimator, rows: pd.DataFrame, prefix: str = "") -> dict[str, Any]:
 
 
 def article_ids(rows: pd.DataFrame) -> np.ndarray | None:
-    """Each row's article id (None without the column: then every row is an article of its own)."""
+    """Each row's article id (None without the column: then every row is an article of its own). Rows of
+    `features.articles_frame` get the number of their run instead, a new one wherever the id or the article's number
+    changes, so that two inputs sharing an id are two articles."""
+    if "article_number" in rows and "article_id" in rows and len(rows):
+        ids, numbers = rows["article_id"].to_numpy(dtype=object), rows["article_number"].to_numpy()
+        return np.cumsum(np.r_[True, (ids[1:] != ids[:-1]) | (numbers[1:] != numbers[:-1])])
     return rows["article_id"].to_numpy(dtype=object) if "article_id" in rows else None
 
 

@@ -153,7 +153,7 @@ def _slices(inputs: pd.DataFrame) -> list[tuple[int, int]]:
     sentences together); only an article longer than PREDICT_ROWS is cut."""
     if "article_id" not in inputs or len(inputs) <= PREDICT_ROWS:
         return [(first, min(first + PREDICT_ROWS, len(inputs))) for first in range(0, len(inputs), PREDICT_ROWS)]
-    ids = inputs["article_id"].to_numpy(dtype=object)
+    ids = model.article_ids(inputs)
     starts = np.flatnonzero(ids[1:] != ids[:-1]) + 1  # where a new article begins
     found, first = [], 0
     while first < len(inputs):

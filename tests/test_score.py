@@ -117,6 +117,23 @@ def test_slices_of_a_batch_keep_articles_whole_and_a_huge_article_is_cut(tmp_pat
     assert len(read_output(tmp_path / "long.jsonl")) == 60
 
 
+def test_two_articles_that_share_an_id_are_scored_apart(tmp_path: Path, trained_model: Path, monkeypatch):
+    """Two inputs that share an id name two articles: each is scored as it is alone, in one batch or in slices."""
+    first, second = dict(ARTICLES[1], id="same"), dict(ARTICLES[2], id="same")
+    for name, articles in (("pair", [first, second]), ("alone", [second])):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "in.jsonl").write_text("".join(json.dumps(a) + "\n" for a in articles), encoding="utf-8")
+        score.score_paths([tmp_path / name], trained_model, tmp_path / f"{name}.jsonl", jobs=1, progress=False)
+    pair, alone = read_output(tmp_path / "pair.jsonl"), read_output(tmp_path / "alone.jsonl")
+    columns = load_scheme().prob_columns()
+    tail = pair.tail(len(alone)).reset_index(drop=True)
+    assert (pair["article_id"] == "same").all() and tail["text"].tolist() == alone["text"].tolist()
+    np.testing.assert_allclose(tail[columns].to_numpy(dtype=float), alone[columns].to_numpy(dtype=float))
+    monkeypatch.setattr(score, "PREDICT_ROWS", 7)  # more than either article, fewer than both: a slice ends between them
+    score.score_paths([tmp_path / "pair"], trained_model, tmp_path / "sliced.jsonl", jobs=1, progress=False)
+    assert (tmp_path / "sliced.jsonl").read_bytes() == (tmp_path / "pair.jsonl").read_bytes()
+
+
 def test_slices_end_where_an_article_ends(monkeypatch):
     monkeypatch.setattr(score, "PREDICT_ROWS", 4)
     ids = pd.DataFrame({"article_id": list("aabbbccddddddd")})

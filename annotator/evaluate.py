@@ -7,6 +7,7 @@ wording, so a random split would reward memorising articles.
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -171,6 +172,29 @@ def cross_validate(
     With `train_size`, each fold trains on that many sentences drawn from its training part (a learning curve).
     With `extra`, every fold also trains on those rows (never tested on them): does more data of another kind help?
     """
+    return _cross_validate(frame, folds=folds, params=params, make=make, train_size=train_size, seed=seed, extra=extra)[0]
+
+
+def cross_validate_and_train(frame: pd.DataFrame, *, folds: int = 5) -> tuple[Evaluation, Any, float]:
+    """`cross_validate` and the model trained on every row, with the seconds that training took. The final fit runs
+    in the same pool of processes as the folds, beside them rather than after them: on 2 cores and 5 folds, three
+    rounds of fits instead of four."""
+    evaluation, trained = _cross_validate(frame, folds=folds, train_all=True)
+    pipeline, seconds = trained
+    return evaluation, pipeline, seconds
+
+
+def _cross_validate(
+    frame: pd.DataFrame,
+    *,
+    folds: int,
+    params: dict[str, Any] | None = None,
+    make: Estimator | None = None,
+    train_size: int | None = None,
+    seed: int = 0,
+    extra: pd.DataFrame | None = None,
+    train_all: bool = False,
+) -> tuple[Evaluation, tuple[Any, float] | None]:
     rows = model.training_rows(frame).reset_index(drop=True)
     added = model.training_rows(extra).reset_index(drop=True) if extra is not None else None
     labels = load_scheme().keys
@@ -182,13 +206,24 @@ def cross_validate(
         if train_size is not None and train_size < len(train):
             train = np.sort(rng.choice(train, size=train_size, replace=False))
         splits.append((train, test))
-    jobs = min(len(splits), os.cpu_count() or 1) if len(rows) >= PARALLEL_ROWS else 1
-    tasks = (delayed(_fold)(make, params, rows, gold, added, train, test) for train, test in splits)
-    for test, classes, found in Parallel(n_jobs=jobs)(tasks):
+    tasks = [delayed(_fold)(make, params, rows, gold, added, train, test) for train, test in splits]
+    if train_all:  # the longest fit first, so that the folds fill the other cores meanwhile
+        tasks.insert(0, delayed(_train_all)(rows))
+    jobs = min(len(tasks), os.cpu_count() or 1) if len(rows) >= PARALLEL_ROWS else 1
+    results = Parallel(n_jobs=jobs)(tasks)
+    trained = results.pop(0) if train_all else None
+    for test, classes, found in results:
         for column, label in enumerate(classes):
             proba[test, labels.index(label)] = found[:, column]
     predicted = np.asarray(labels, dtype=object)[proba.argmax(axis=1)]
-    return score(gold, predicted, proba, folds=folds)
+    return score(gold, predicted, proba, folds=folds), trained
+
+
+def _train_all(rows: pd.DataFrame) -> tuple[Any, float]:
+    """The model trained on every row, and how many seconds that took."""
+    started = time.perf_counter()
+    pipeline = model.train(rows)
+    return pipeline, time.perf_counter() - started
 
 
 def _fold(make: Estimator | None, params: dict[str, Any] | None, rows: pd.DataFrame, gold: np.ndarray,

@@ -46,6 +46,19 @@ def test_cross_validation_reports_every_scheme_label():
     assert 0.8 < result.macro_f1 <= 1 and 0 <= result.calibration["ece"] < 0.2
 
 
+def test_the_final_fit_beside_the_folds_gives_what_each_gives_alone(monkeypatch):
+    """`train`'s cross-validation and final fit share one pool of processes: the same metrics as cross-validating
+    alone, and a model that predicts exactly as one trained alone."""
+    from annotator import model
+
+    frame = features.context_frame(labelled_frame())
+    monkeypatch.setattr(evaluate, "PARALLEL_ROWS", 0)  # the pool of processes, as on the real labels
+    evaluation, pipeline, seconds = evaluate.cross_validate_and_train(frame, folds=3)
+    assert evaluation.to_dict() == evaluate.cross_validate(frame, folds=3).to_dict()
+    pd.testing.assert_frame_equal(model.predict(pipeline, frame), model.predict(model.train(frame), frame))
+    assert seconds > 0
+
+
 def test_a_learning_curve_point_trains_on_fewer_sentences():
     frame = features.context_frame(labelled_frame())
     small = evaluate.cross_validate(frame, folds=3, train_size=12)

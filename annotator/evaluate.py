@@ -179,8 +179,7 @@ def cross_validate_and_train(frame: pd.DataFrame, *, folds: int = 5) -> tuple[Ev
     """`cross_validate` and the model trained on every row, with the seconds that training took. The final fit runs
     in the same pool of processes as the folds, beside them rather than after them: on 2 cores and 5 folds, three
     rounds of fits instead of four."""
-    evaluation, trained = _cross_validate(frame, folds=folds, train_all=True)
-    pipeline, seconds = trained
+    evaluation, (pipeline, seconds) = _cross_validate(frame, folds=folds, train_all=True)
     return evaluation, pipeline, seconds
 
 

@@ -138,7 +138,7 @@ def sentences(
 
     Example: annotator sentences --article d2e7d545ee594781
     """
-    from annotator.quickstart import sentence_table
+    from annotator.formats import sentence_table
 
     with open_store(db) as store:
         frame = store.sentences(article)

@@ -269,3 +269,10 @@ def count_table(frame: pd.DataFrame, by: str, keys: list[str]) -> pd.DataFrame:
     table = table.reindex(columns=keys, fill_value=0).fillna(0).astype(int)
     table["total"] = table.sum(axis=1)
     return table.reset_index().rename_axis(columns=None)
+
+
+def sentence_table(sentences) -> str:
+    """Sentences as aligned lines of id, start, end and text (text last and unpadded, so long ones stay readable)."""
+    lines = [f"{'sentence_id':<16}  {'start':>6}  {'end':>6}  text"]
+    lines += [f"{row.sentence_id:<16}  {row.start:>6}  {row.end:>6}  {row.text}" for row in sentences.itertuples()]
+    return "\n".join(lines)

@@ -31,6 +31,7 @@ from threadpoolctl import ThreadpoolController
 
 from annotator import classifier as article_classifier
 from annotator import features, outputs
+from annotator.outputs import card_path
 from annotator.scheme import load_scheme
 
 CARD_FORMAT = 2  # 2: models are skops files (1: joblib pickles, no longer loaded)
@@ -163,11 +164,6 @@ def article_ids(rows: pd.DataFrame) -> np.ndarray | None:
 
 
 # ---------------------------------------------------------------------------------------------------- persistence
-
-
-def card_path(path: str | Path) -> Path:
-    """Where the card of the model at `path` lives: beside it, `<model file>.card.json`."""
-    return Path(f"{path}.card.json")
 
 
 def file_sha256(path: str | Path) -> str:

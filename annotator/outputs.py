@@ -63,6 +63,11 @@ def write_text(path: str | Path, text: str) -> Path:
     return Path(path)
 
 
+def card_path(model: str | Path) -> Path:
+    """Where the card of the model at `model` lives: beside it, `<model file>.card.json`."""
+    return Path(f"{model}.card.json")
+
+
 def refuse_overwriting(
     outputs: Iterable[str | Path | None],
     *,
@@ -76,8 +81,6 @@ def refuse_overwriting(
     if store is not None:
         protected += [(Path(store), "the store"), (Path(f"{store}-wal"), "the store's journal")]
     if model is not None:
-        from annotator.model import card_path
-
         protected += [(Path(model), "the model"), (card_path(model), "the model's card")]
     for output in outputs:
         if output is None or str(output) == "-":

@@ -8,12 +8,6 @@ from pathlib import Path
 from annotator import config, formats, read, score, training
 from annotator.store import Store
 
-def sentence_table(sentences) -> str:
-    """Sentences as aligned lines of id, start, end and text (text last and unpadded, so long ones stay readable)."""
-    lines = [f"{'sentence_id':<16}  {'start':>6}  {'end':>6}  text"]
-    lines += [f"{row.sentence_id:<16}  {row.start:>6}  {row.end:>6}  {row.text}" for row in sentences.itertuples()]
-    return "\n".join(lines)
-
 
 def run(*, db: Path, model_path: Path, report: Path) -> Iterator[str]:
     """Import the seed article and its labels, train the default model if missing, score the seeds into `report`.
@@ -26,7 +20,7 @@ def run(*, db: Path, model_path: Path, report: Path) -> Iterator[str]:
         seed_labels = config.labels_dir() / "seed.jsonl"
         if seed_labels.exists():
             yield f"seed labels: {store.import_label_records(formats.read_labels(seed_labels))}"
-        yield sentence_table(store.sentences())
+        yield formats.sentence_table(store.sentences())
         if not model_path.exists():
             yield f"training the default model on the shipped labels -> {model_path}"
             card = training.fit(training.training_frame(store=store), model_path)

@@ -28,7 +28,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -305,7 +305,8 @@ Submit = Callable[..., object]
 
 
 def stop_processes(processes: Iterable[multiprocessing.Process], grace: float = 5.0) -> None:
-    """Stop what a closing cluster left running: on a loaded machine it gives up on a worker after a timeout."""
+    """Stop what a closing cluster left running: on a loaded machine it gives up on a worker after a timeout.
+    SIGKILL goes by pid: the process objects of some libraries (loky's) have no `kill`."""
     alive = [process for process in processes if process.is_alive()]
     for process in alive:
         process.terminate()
@@ -313,8 +314,16 @@ def stop_processes(processes: Iterable[multiprocessing.Process], grace: float = 
     for process in alive:
         process.join(max(deadline - time.monotonic(), 0))
         if process.is_alive():
-            process.kill()
+            with suppress(ProcessLookupError):
+                os.kill(process.pid, signal.SIGKILL)
             process.join(1)
+
+
+def started_during(before: Iterable[multiprocessing.Process]) -> list[multiprocessing.Process]:
+    """This process's children that were not among `before`: a cluster's, not the joblib workers that were already
+    running (stopping those would break the caller's next `Parallel`)."""
+    known = {process.pid for process in before}
+    return [process for process in multiprocessing.active_children() if process.pid not in known]
 
 
 @contextmanager
@@ -356,13 +365,14 @@ def executor(jobs: int, dask: str | None = None, *, fork: bool = sys.platform ==
 
         with ExitStack() as stack:
             if dask == "local":
+                before = multiprocessing.active_children()
                 with sigint_ignored():
                     cluster = LocalCluster(
                         n_workers=jobs, threads_per_worker=1, processes=True, dashboard_address=None,
                         # A worker's own failures reach us as failed futures; what it logs is the noise of a stop
                         # (a heartbeat to a scheduler that has just closed), printed as tracebacks.
                         silence_logs=logging.CRITICAL)
-                stack.callback(stop_processes, multiprocessing.active_children())  # runs after the cluster closes
+                stack.callback(stop_processes, started_during(before))  # runs after the cluster closes
                 stack.enter_context(cluster)
                 client = stack.enter_context(Client(cluster))
             elif "://" in dask:
@@ -383,9 +393,11 @@ def executor(jobs: int, dask: str | None = None, *, fork: bool = sys.platform ==
             raise
         pool.shutdown(wait=True)
     elif jobs > 1:
-        from joblib.externals.loky import get_reusable_executor
+        # joblib's own reusable pool, the one its Parallel uses: loky's bare one, made first, left joblib's Parallel
+        # unable to start in this process ('no attribute _temp_folder_manager').
+        from joblib.executor import get_memmapping_executor
 
-        pool = get_reusable_executor(max_workers=jobs)
+        pool = get_memmapping_executor(jobs)
         yield pool.submit, IN_FLIGHT_PER_WORKER * jobs
     else:
         yield (lambda fn, *args: _Done(fn(*args))), 1

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import shutil
 import tempfile
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
@@ -33,14 +34,38 @@ def label_files() -> list[Path]:
     return files
 
 
-@pytest.fixture(scope="session")
-def trained_model(tmp_path_factory, label_files) -> Path:
-    """A real model trained once per test session on the shipped labels, saved with its card."""
-    from annotator import training
+@dataclass(frozen=True)
+class Quickstart:
+    """What `annotator quickstart --no-app` printed and wrote in its folder."""
 
-    path = tmp_path_factory.mktemp("model") / "model.skops"
-    training.fit(training.training_frame(label_files=label_files), path, folds=2)
-    return path
+    output: str
+    model: Path
+    report: Path
+
+
+@pytest.fixture(scope="session")
+def quickstarted(tmp_path_factory, label_files) -> Quickstart:
+    """The main job, run once per test session in a new folder: `annotator quickstart --no-app` imports the seed
+    article and labels, trains the default model on the shipped labels (5-fold cross-validation, as a user gets it)
+    and writes the report. Its model is the session's `trained_model`: training it twice would double the suite's
+    longest step."""
+    from typer.testing import CliRunner
+
+    from annotator.cli import app
+
+    folder = tmp_path_factory.mktemp("quickstart")
+    done = Quickstart("", folder / "model.skops", folder / "report.html")
+    result = CliRunner().invoke(app, ["quickstart", "--no-app", "--db", str(folder / "q.db"), "--model",
+                                      str(done.model), "--report", str(done.report)])
+    assert result.exit_code == 0, result.output
+    return replace(done, output=result.output)
+
+
+@pytest.fixture(scope="session")
+def trained_model(quickstarted) -> Path:
+    """The default model, trained on the shipped labels by the session's quickstart, saved with its card (tests
+    read it, and copy it before they change anything)."""
+    return quickstarted.model
 
 
 # The store on both engines: SQLite files in tmp folders, and a real PostgreSQL started from pip (pgserver) once per

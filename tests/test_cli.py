@@ -150,11 +150,26 @@ def test_source_lookup():
     assert "independent" in run("source", "Some Local Paper").output
 
 
-def test_quickstart_without_app(tmp_path: Path):
-    report = tmp_path / "report.html"
-    out = run("quickstart", "--no-app", "--db", tmp_path / "q.db", "--model", tmp_path / "m.skops", "--report", report)
-    assert report.exists() and "<html" in report.read_text(encoding="utf-8").lower()
-    assert "The talks lasted for an hour." in out.output
+def test_quickstart_without_app(quickstarted):
+    assert "<html" in quickstarted.report.read_text(encoding="utf-8").lower()
+    assert "The talks lasted for an hour." in quickstarted.output  # the seed sentences, with their ids
+    assert "training the default model on the shipped labels" in quickstarted.output
+    assert "cross-validated macro-F1: 0." in quickstarted.output
+    card = json.loads(Path(f"{quickstarted.model}.card.json").read_text())
+    assert card["metrics"]["cross_validation"]["folds"] == 5
+    assert card["training_data"]["articles"] > 1000  # the shipped real labels, not the seed article alone
+
+
+def test_quickstart_again_keeps_the_model_and_the_labels(quickstarted, tmp_path: Path):
+    model = tmp_path / "m.skops"
+    for path in (quickstarted.model, Path(f"{quickstarted.model}.card.json")):
+        (tmp_path / path.name.replace("model", "m")).write_bytes(path.read_bytes())
+    db = tmp_path / "q.db"
+    first = run("quickstart", "--no-app", "--db", db, "--model", model, "--report", tmp_path / "r.html").output
+    again = run("quickstart", "--no-app", "--db", db, "--model", model, "--report", tmp_path / "r.html").output
+    assert "training" not in first + again and model.read_bytes() == quickstarted.model.read_bytes()
+    assert "annotations: 38 new" in first and "annotations: 0 new, 38 already known" in again  # nothing twice
+    assert "The talks lasted for an hour." in again and (tmp_path / "r.html").is_file()
 
 
 def test_agreement_history_and_adjudication(db: Path):

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from joblib import Parallel, delayed
 
 from annotator import model, score
 from annotator.records import Article
@@ -264,6 +265,8 @@ def test_both_kinds_of_local_pool_give_the_records_of_inline_scoring(tmp_path: P
     with score.executor(2, fork=fork) as (submit, window):
         pooled = [done.encoded for done in score.in_order(submit, window, score._score_part, tasks)]
     assert len(tasks) > 2 and pooled == inline and b"".join(inline).count(b"\n") > 10
+    # joblib's Parallel (training's) still works after scoring in the same process: the pools do not clash
+    assert Parallel(n_jobs=2)(delayed(abs)(i) for i in (-1, -2)) == [1, 2]
 
 
 def test_csv_output_neutralises_cells_a_spreadsheet_would_run(tmp_path: Path, trained_model: Path):

@@ -341,6 +341,28 @@ def test_import_reports_records_that_contradict_the_stored_text(store):
 
 
 
+def test_a_bad_record_in_a_batch_leaves_nothing_and_the_rest_of_the_batch_lands(new_db):
+    """Records are checked before anything of them is written: a sentence id already held by another article does
+    not leave the new article it named behind; the records around it land, a repeated one counts once."""
+    good = LabelRecord(text="Talks resumed on Monday.", label=FIRST, article_id="a", start=0, reviewer="ann",
+                       sentence_id="s1", time="2026-12-02T00:00:00Z")
+    clash = LabelRecord(text="Talks resumed on Monday.", label=FIRST, article_id="b", start=0, reviewer="ann",
+                        sentence_id="s1", time="2026-12-02T00:00:00Z")
+    overlap = LabelRecord(text="Something else.", label=SECOND, article_id="a", start=3, reviewer="ann")
+    after = LabelRecord(text="The mayor said so.", label=SECOND, article_id="a", start=25, reviewer="ann",
+                        time="2026-12-02T00:00:01Z")
+    with Store(new_db()) as store:
+        counts = store.import_label_records([good, clash, overlap, after, good])
+        assert (counts.articles_new, counts.sentences_new, counts.annotations_new) == (1, 2, 2)
+        assert counts.annotations_known == 1 and len(counts.skipped) == 2
+        assert "held with another article" in counts.skipped[0] and "does not match article a" in counts.skipped[1]
+        with pytest.raises(StoreError, match="unknown article id 'b'"):
+            store.article("b")
+        assert store.sentences()["article_id"].unique().tolist() == ["a"]
+        assert store.sentences()["text"].tolist() == [good.text, after.text]
+        assert store.article("a").text == good.text + " " + after.text
+
+
 def test_importing_the_article_after_its_labels_replaces_the_pieced_together_text(new_db):
     article = ARTICLES[0]
     with Store(new_db()) as full:

@@ -247,33 +247,36 @@ class Writes(StoreBase):
         counts = ImportCounts()
         iterator = iter(records)
         while batch := list(islice(iterator, BATCH)):
-            touched: set[str] = set()
             with self._write() as db:
+                known = _Known.read(db, batch)
                 for record in batch:
-                    db.execute("SAVEPOINT record")  # a bad record leaves nothing behind, the rest of the batch stays
-                    try:
-                        self._import_record(db, record, origin, reviewer, one := ImportCounts(), touched)
+                    try:  # a bad record is found before anything of it is written: the rest of the batch stays
+                        self._import_record(db, record, origin, reviewer, known, counts)
                     except ValueError as error:
-                        db.execute("ROLLBACK TO record")
                         counts.skipped.append(f"record {record.sentence_id or record.text[:40]!r}: {error}")
-                    else:
-                        counts.add(one)
-                    db.execute("RELEASE record")
-                _renumber(db, touched)
+                for article_id in sorted(known.grown):  # a rebuilt article's text, once per batch
+                    db.execute("UPDATE articles SET text = ? WHERE id = ?", (known.articles[article_id]["text"], article_id))
+                _renumber(db, known.touched)
         self._imported(counts.sentences_new + counts.annotations_new)
         return counts
 
     def _import_record(
-        self, db: Any, record: LabelRecord, origin: str, reviewer: str, counts: ImportCounts,
-        touched: set[str],
+        self, db: Any, record: LabelRecord, origin: str, reviewer: str, known: _Known, counts: ImportCounts
     ) -> None:
+        """Check the record against what the batch knows (ValueError, with nothing written, when it does not fit),
+        then write what is new of it: its article, its sentence, its annotation."""
         self.scheme.check(record.label)
         meta = record.meta or {}
         suggestion = meta.get("suggestion")
         if suggestion is not None:
             self.scheme.check(suggestion)
         article_id = record.article_id or article_id_for(record.text)
-        article = db.execute("SELECT text, rebuilt FROM articles WHERE id = ?", (article_id,)).fetchone()
+        article = known.articles.get(article_id)
+        text, rebuilt = (article["text"], bool(article["rebuilt"])) if article else ("", True)
+        sentence_id, start, grown = known.sentence(record, article_id, text, rebuilt)
+        action = "adjudicate" if meta.get("action") == "adjudicate" else "label"
+        who = record.reviewer or reviewer
+
         if article is None:
             kind = meta.get("outlet_kind") or self.registry.kind_of(outlet=record.outlet, url=meta.get("url", ""))
             db.execute(
@@ -282,69 +285,105 @@ class Writes(StoreBase):
                 (article_id, meta.get("title", ""), record.outlet, kind, meta.get("url", ""), meta.get("date", ""),
                  utc_now()),
             )
-            article = {"text": "", "rebuilt": 1}
+            known.articles[article_id] = {"text": "", "rebuilt": 1}
             counts.articles_new += 1
-        before = counts.sentences_new
-        sentence_id = self._import_sentence(db, record, article_id, article["text"], bool(article["rebuilt"]), counts)
-        if counts.sentences_new > before:
-            touched.add(article_id)
-        action = "adjudicate" if meta.get("action") == "adjudicate" else "label"
-        who = record.reviewer or reviewer
-        if record.time:
-            known = db.execute(
-                "SELECT 1 FROM annotations WHERE sentence_id = ? AND reviewer = ? AND label = ? AND time = ?"
-                " AND action = ?",
-                (sentence_id, who, record.label, record.time, action),
-            ).fetchone()
+        if start is None:
+            counts.sentences_known += 1
         else:
-            known = db.execute(
+            if grown != text:
+                known.grow(article_id, grown)
+            db.execute(
+                'INSERT INTO sentences (id, article_id, idx, start, "end", text) VALUES (?, ?, 0, ?, ?, ?)',
+                (sentence_id, article_id, start, start + len(record.text), record.text),
+            )
+            known.added(sentence_id, article_id, start, record.text)
+            counts.sentences_new += 1
+
+        if record.time:
+            seen = (sentence_id, who, record.label, record.time, action) in known.annotations
+        else:
+            seen = db.execute(
                 f"SELECT 1 FROM ({current_sql(action, 'l.sentence_id = ? AND a.reviewer = ?')}) AS cur WHERE label = ?",
                 (sentence_id, who, record.label),
-            ).fetchone()
-        if known:
+            ).fetchone() is not None
+        if seen:
             counts.annotations_known += 1
             return
+        time = record.time or utc_now()
         _insert_annotation(
             db, sentence_id, who, record.label, action, None, suggestion, meta.get("suggestion_confidence"),
-            record.time or utc_now(), meta.get("origin") or origin,
+            time, meta.get("origin") or origin,
         )
+        known.annotations.add((sentence_id, who, record.label, time, action))
         counts.annotations_new += 1
 
-    def _import_sentence(
-        self, db: Any, record: LabelRecord, article_id: str, text: str, rebuilt: bool,
-        counts: ImportCounts,
-    ) -> str:
-        """The id of the record's sentence in the store, adding it (and its text to a rebuilt article) if missing."""
-        if record.sentence_id:
-            row = db.execute("SELECT article_id, text FROM sentences WHERE id = ?", (record.sentence_id,)).fetchone()
-            if row is not None:
-                if (row["article_id"], row["text"]) != (article_id, record.text):
-                    raise ValueError(f"sentence {record.sentence_id} is held with another article or text")
-                counts.sentences_known += 1
-                return record.sentence_id
+
+class _Known:
+    """What the store holds of one batch of label records' articles, read in three queries (not ten per record:
+    on PostgreSQL each is a round trip) and kept up to date as the batch writes."""
+
+    def __init__(self, articles: dict, sentences: list, annotations: set) -> None:
+        self.articles: dict[str, dict] = articles
+        self.ids: dict[str, tuple[str, str]] = {}  # sentence id -> (article id, text)
+        self.places: dict[tuple[str, int, str], str] = {}  # (article id, start, text) -> sentence id
+        self.annotations: set[tuple] = annotations
+        self.touched: set[str] = set()  # articles that gained sentences
+        self.grown: set[str] = set()  # rebuilt articles whose text gained them, to be written at the batch's end
+        for sentence_id, article_id, start, text in sentences:
+            self.ids[sentence_id] = (article_id, text)
+            self.places[(article_id, start, text)] = sentence_id
+
+    @classmethod
+    def read(cls, db: Any, batch: list[LabelRecord]) -> _Known:
+        article_ids = sorted({record.article_id or article_id_for(record.text) for record in batch})
+        sentence_ids = sorted({record.sentence_id for record in batch if record.sentence_id})
+        articles, marks = {}, ", ".join("?" * len(article_ids))
+        for row in db.execute(f"SELECT id, text, rebuilt FROM articles WHERE id IN ({marks})", article_ids):
+            articles[row["id"]] = {"text": row["text"], "rebuilt": row["rebuilt"]}
+        # the batch's articles' sentences, and any sentence a record names (which may be held by another article)
+        where = f"article_id IN ({marks})" + (f" OR id IN ({', '.join('?' * len(sentence_ids))})" if sentence_ids else "")
+        sentences = [(row["id"], row["article_id"], row["start"], row["text"]) for row in db.execute(
+            f"SELECT id, article_id, start, text FROM sentences WHERE {where}", [*article_ids, *sentence_ids])]
+        annotations = {tuple(row) for row in db.execute(
+            f"""SELECT a.sentence_id, a.reviewer, a.label, a.time, a.action FROM annotations a
+                JOIN sentences s ON s.id = a.sentence_id WHERE s.article_id IN ({marks})""", article_ids)}
+        return cls(articles, sentences, annotations)
+
+    def sentence(self, record: LabelRecord, article_id: str, text: str, rebuilt: bool) -> tuple[str, int | None, str]:
+        """The record's sentence id, its start if it is new (None when the store holds it) and the article's text
+        with it; ValueError when the record contradicts the store."""
+        if record.sentence_id and record.sentence_id in self.ids:
+            if self.ids[record.sentence_id] != (article_id, record.text):
+                raise ValueError(f"sentence {record.sentence_id} is held with another article or text")
+            return record.sentence_id, None, text
         start = record.start
         if start is None:
             found = text.find(record.text)
             start = found if found >= 0 else (len(text) + 1 if text else 0)
+        if (held := self.places.get((article_id, start, record.text))) is not None:
+            return held, None, text
         end = start + len(record.text)
-        row = db.execute(
-            "SELECT id FROM sentences WHERE article_id = ? AND start = ? AND text = ?", (article_id, start, record.text)
-        ).fetchone()
-        if row is not None:
-            counts.sentences_known += 1
-            return row["id"]
         if text[start:end] != record.text:
             if not rebuilt or text[start:end].strip():
                 raise ValueError(f"text does not match article {article_id} at {start}:{end}")
             text = text[:start].ljust(start) + record.text + text[end:]
-            db.execute("UPDATE articles SET text = ? WHERE id = ?", (text, article_id))
-        sentence_id = record.sentence_id or _free_sentence_id(db, article_id, record.text)
-        db.execute(
-            'INSERT INTO sentences (id, article_id, idx, start, "end", text) VALUES (?, ?, 0, ?, ?, ?)',
-            (sentence_id, article_id, start, end, record.text),
-        )
-        counts.sentences_new += 1
-        return sentence_id
+        return record.sentence_id or self.free_id(article_id, record.text), start, text
+
+    def free_id(self, article_id: str, text: str) -> str:
+        """`sentence_id_for` with the first occurrence number not already taken (a sentence repeated in an article)."""
+        occurrence = 0
+        while (sid := sentence_id_for(article_id, text, occurrence)) in self.ids:
+            occurrence += 1
+        return sid
+
+    def grow(self, article_id: str, text: str) -> None:
+        self.articles[article_id]["text"] = text
+        self.grown.add(article_id)
+
+    def added(self, sentence_id: str, article_id: str, start: int, text: str) -> None:
+        self.ids[sentence_id] = (article_id, text)
+        self.places[(article_id, start, text)] = sentence_id
+        self.touched.add(article_id)
 
 
 def _with_id(article: Article) -> Article:
@@ -399,14 +438,6 @@ def _insert_annotation(
         db.execute("INSERT INTO latest (reviewer, action, sentence_id, seq) VALUES (?, ?, ?, ?)",
                    (key, action, sentence_id, row[0]))
     return seq
-
-
-def _free_sentence_id(db: Any, article_id: str, text: str) -> str:
-    """`sentence_id_for` with the first occurrence number not already taken (a sentence repeated in an article)."""
-    occurrence = 0
-    while db.execute("SELECT 1 FROM sentences WHERE id = ?", (sid := sentence_id_for(article_id, text, occurrence),)).fetchone():
-        occurrence += 1
-    return sid
 
 
 def _renumber(db: Any, article_ids: set[str]) -> None:

@@ -46,10 +46,6 @@ class ImportCounts:
     annotations_known: int = 0
     skipped: list[str] = field(default_factory=list)
 
-    def add(self, other: ImportCounts) -> None:
-        for name, value in vars(other).items():
-            setattr(self, name, getattr(self, name) + value)
-
     def __str__(self) -> str:
         parts = [
             f"articles: {self.articles_new} new, {self.articles_known} already known",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import shutil
 import tempfile
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -54,11 +54,11 @@ def quickstarted(tmp_path_factory, label_files) -> Quickstart:
     from annotator.cli import app
 
     folder = tmp_path_factory.mktemp("quickstart")
-    done = Quickstart("", folder / "model.skops", folder / "report.html")
-    result = CliRunner().invoke(app, ["quickstart", "--no-app", "--db", str(folder / "q.db"), "--model",
-                                      str(done.model), "--report", str(done.report)])
+    model, report = folder / "model.skops", folder / "report.html"
+    result = CliRunner().invoke(app, ["quickstart", "--no-app", "--db", str(folder / "q.db"), "--model", str(model),
+                                      "--report", str(report)])
     assert result.exit_code == 0, result.output
-    return replace(done, output=result.output)
+    return Quickstart(result.output, model, report)
 
 
 @pytest.fixture(scope="session")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -11,6 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from annotator.cli import app
+from annotator.outputs import card_path
 from annotator.serve import free_port, wait_until_up
 
 REPO = Path(__file__).resolve().parents[1]
@@ -155,15 +157,15 @@ def test_quickstart_without_app(quickstarted):
     assert "The talks lasted for an hour." in quickstarted.output  # the seed sentences, with their ids
     assert "training the default model on the shipped labels" in quickstarted.output
     assert "cross-validated macro-F1: 0." in quickstarted.output
-    card = json.loads(Path(f"{quickstarted.model}.card.json").read_text())
+    card = json.loads(card_path(quickstarted.model).read_text())
     assert card["metrics"]["cross_validation"]["folds"] == 5
     assert card["training_data"]["articles"] > 1000  # the shipped real labels, not the seed article alone
 
 
 def test_quickstart_again_keeps_the_model_and_the_labels(quickstarted, tmp_path: Path):
     model = tmp_path / "m.skops"
-    for path in (quickstarted.model, Path(f"{quickstarted.model}.card.json")):
-        (tmp_path / path.name.replace("model", "m")).write_bytes(path.read_bytes())
+    for source, copy in ((quickstarted.model, model), (card_path(quickstarted.model), card_path(model))):
+        shutil.copyfile(source, copy)
     db = tmp_path / "q.db"
     first = run("quickstart", "--no-app", "--db", db, "--model", model, "--report", tmp_path / "r.html").output
     again = run("quickstart", "--no-app", "--db", db, "--model", model, "--report", tmp_path / "r.html").output

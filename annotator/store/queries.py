@@ -157,6 +157,12 @@ class Queries(StoreBase):
                 ORDER BY s.article_id, s.start"""
         )
 
+    def adjudications(self) -> pd.DataFrame:
+        """Each sentence's latest adjudication (sentence_id, label, reviewer, time): the disputes already settled, without
+        `final_labels`' agreement over every labelled sentence (the Review and Agreement pages read this on each rerun)."""
+        return self._frame(f"""SELECT adj.sentence_id, adj.label, adj.reviewer, adj.time
+                               FROM ({current_sql("adjudicate")}) AS adj ORDER BY adj.sentence_id""")
+
     def history(self, sentence_id: str | None = None) -> pd.DataFrame:
         """Every annotation row in order (labels, undos, adjudications), with `undone` telling which were taken back."""
         where, params = where_equal(("a.sentence_id", sentence_id))

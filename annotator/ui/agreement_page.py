@@ -49,8 +49,7 @@ def _disagreements(store, labels) -> None:
     """The disputes as a table (display names, each reviewer's label), settled one by one on the Review page."""
     scheme = common.scheme()
     st.subheader("Disagreements")
-    final = store.final_labels()
-    settled = final.loc[final["decided_by"] == "adjudication"].set_index("sentence_id")["label"]
+    settled = store.adjudications().set_index("sentence_id")["label"]
     disputes = agreement.to_settle(labels, set())
     if disputes.empty:
         st.success("The reviewers agree on every shared sentence.")

@@ -23,8 +23,7 @@ def render() -> None:
     store = common.store()
     scheme = common.scheme()
     labels = store.current_labels(shared=True)
-    final = store.final_labels()
-    settled = set(final.loc[final["decided_by"] == "adjudication", "sentence_id"])
+    settled = set(store.adjudications()["sentence_id"])
     disputes = agreement.to_settle(labels, settled) if len(labels) else None
     main, side = st.columns([3, 1])
     with side:

@@ -177,14 +177,15 @@ def test_final_labels_agreement_disagreement_and_adjudication(store):
     assert final.loc[judged, ["label", "decided_by"]].tolist() == [THIRD, "adjudication"]
     assert final.loc[single, "label"] == SKIP
     assert store.adjudications()[["sentence_id", "label", "reviewer"]].values.tolist() == [[judged, THIRD, "lead"]]
-    store.adjudicate(split, FIRST, "lead")
-    store.adjudicate(split, SECOND, "lead")  # the latest adjudication of a sentence is its settled label
+    store.adjudicate(split, SECOND, "lead")
     assert store.final_labels().set_index("sentence_id").loc[split, "label"] == SECOND
     assert store.adjudications().set_index("sentence_id")["label"].to_dict() == {judged: THIRD, split: SECOND}
     store.undo("lead")
-    store.undo("lead")
     assert split not in set(store.final_labels()["sentence_id"])
     assert list(store.adjudications()["sentence_id"]) == [judged]
+    store.adjudicate(judged, FIRST, "lead")  # the latest adjudication of a sentence is its settled label
+    assert store.adjudications()[["sentence_id", "label"]].values.tolist() == [[judged, FIRST]]
+    assert store.final_labels().set_index("sentence_id").loc[judged, "label"] == FIRST
 
 
 def test_bad_annotations_are_rejected_with_clear_errors(store):

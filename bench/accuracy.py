@@ -30,6 +30,7 @@ from sklearn.pipeline import FeatureUnion, Pipeline
 from annotator import boilerplate, evaluate, features, model, read, segment, training
 from annotator.records import Article
 from annotator.scheme import load_scheme
+from timing import best
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared" / "corpus"
@@ -98,15 +99,6 @@ def markdown(rows: list[tuple[str, evaluate.Evaluation]]) -> str:
         f1 = f1_cells(result)
         lines.append(f"| {name} | **{result.macro_f1:.3f}** | {f1} | {result.accuracy:.3f} |")
     return "\n".join(lines)
-
-
-def best_of(repeats: int, work) -> float:
-    times = []
-    for _ in range(repeats):
-        started = time.perf_counter()
-        work()
-        times.append(time.perf_counter() - started)
-    return min(times)
 
 
 def first_articles(count: int) -> list[Article]:
@@ -228,7 +220,7 @@ def main() -> None:
     copies = -(-10_000 // len(frame))
     pipeline = model.train(frame)
     big = pd.concat([frame.assign(article_id=frame["article_id"] + f"#{i}") for i in range(copies)], ignore_index=True).head(10_000)
-    train_seconds = best_of(1, lambda: model.train(big))
+    train_seconds = best(lambda: model.train(big), 1)
     print("| measure | value |\n|---|---|")
     print(f"| train on 10,000 labelled sentences | {train_seconds:.1f} s |")
     if not all(path.exists() for path in SPEED_ARTICLES):
@@ -237,10 +229,10 @@ def main() -> None:
     articles = first_articles(articles_for(10_000))
     pairs = [(article, segment.split_article(article)) for article in articles]
     inputs = features.articles_frame(pairs).head(10_000)
-    predict_seconds = best_of(3, lambda: model.predict(pipeline, inputs))
-    explain_seconds = best_of(1, lambda: model.explain(pipeline, inputs))
-    read_split = best_of(1, lambda: [segment.split_article(article) for article in first_articles(len(articles))])
-    end_to_end = best_of(1, lambda: model.predict(pipeline, features.articles_frame((a, segment.split_article(a)) for a in first_articles(len(articles)))))
+    predict_seconds = best(lambda: model.predict(pipeline, inputs), 3)
+    explain_seconds = best(lambda: model.explain(pipeline, inputs), 1)
+    read_split = best(lambda: [segment.split_article(article) for article in first_articles(len(articles))], 1)
+    end_to_end = best(lambda: model.predict(pipeline, features.articles_frame((a, segment.split_article(a)) for a in first_articles(len(articles)))), 1)
     n_end = sum(len(s) for _, s in pairs)
     print(f"| predict 10,000 sentences (features + predict_proba) | {predict_seconds:.3f} s = {10_000 / predict_seconds:,.0f} sentences/s |")
     print(f"| explain 10,000 sentences (top 5 features each) | {explain_seconds:.3f} s = {10_000 / explain_seconds:,.0f} sentences/s |")

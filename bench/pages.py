@@ -13,7 +13,7 @@ from pathlib import Path
 
 from annotator import agreement, formats
 from annotator.store import Store
-from store import best  # bench/store.py
+from timing import best
 
 LABELS = Path(__file__).resolve().parents[1] / "labels"
 FILES = ("real.jsonl", "real_second.jsonl", "real_adjudicated.jsonl")

@@ -14,7 +14,6 @@ import random
 import shutil
 import tempfile
 import time
-from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -25,6 +24,7 @@ from annotator.records import Article, LabelRecord
 from annotator.scheme import load_scheme
 from annotator.store import Store
 from pgserve import postgresql
+from timing import best
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "press_releases"
 SINGLE = 500  # labels written one transaction each
@@ -47,16 +47,6 @@ def press_releases(sentences: int) -> list[Article]:
                         return articles
         rounds += 1
     return articles
-
-
-def best(call: Callable[[], object], repeat: int = 5) -> float:
-    """The best of `repeat` runs, in seconds."""
-    times = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        call()
-        times.append(time.perf_counter() - started)
-    return min(times)
 
 
 def measure(db: str | Path, articles: list[Article]) -> dict[str, str]:

@@ -135,10 +135,10 @@ def main() -> None:
     args = parser.parse_args()
     keys = load_scheme().keys
 
-    frame = features.context_frame(training.training_frame(label_files=[LABELS / name for name in REAL]))
+    frame = training.training_frame(label_files=[LABELS / name for name in REAL])  # with each row's context
     print(f"real labels ({', '.join(REAL)}): {len(frame)} sentences (skips dropped), {frame['article_id'].nunique()} articles")
     print(frame["label"].value_counts().reindex(keys).to_string(), "\n")
-    authored = features.context_frame(training.training_frame(label_files=[LABELS / name for name in AUTHORED]))
+    authored = training.training_frame(label_files=[LABELS / name for name in AUTHORED])
 
     rows = [
         ("majority class", evaluate.cross_validate(frame, folds=args.folds, make=majority)),

@@ -20,10 +20,10 @@ import time
 import numpy as np
 import pandas as pd
 
-from annotator import evaluate, features, model, training
+from accuracy import REAL  # bench/accuracy.py: the files that hold the real labels
+from annotator import evaluate, model, training
 from annotator.scheme import load_scheme
 
-REAL = ("real.jsonl", "real_adjudicated.jsonl")
 MAX_TOKENS = 128  # the sentence, then its outlet kind and neighbours, cut to fit
 BATCH = 32
 
@@ -97,15 +97,10 @@ class Encoder:
         return proba / proba.sum(axis=1, keepdims=True)  # exact sums in float64, as the calibration metrics expect
 
 
-def pipeline_proba(rows: pd.DataFrame, train: np.ndarray, test: np.ndarray, keys: list[str]) -> np.ndarray:
+def pipeline_proba(rows: pd.DataFrame, train: np.ndarray, test: np.ndarray) -> np.ndarray:
     """The default model's test probabilities, in scheme order."""
-    with model.single_threaded():
-        fitted = model.fit(model.build_pipeline(), rows.iloc[train], rows["label"].astype(str).to_numpy()[train])
-        found = model.probabilities(fitted, rows.iloc[test])
-    proba = np.zeros((len(test), len(keys)))
-    for column, label in enumerate(fitted.classes_):
-        proba[:, keys.index(label)] = found[:, column]
-    return proba
+    fitted = model.train(rows.iloc[train])
+    return model.predict(fitted, rows.iloc[test])[load_scheme().prob_columns()].to_numpy()
 
 
 def line(name: str, gold: np.ndarray, proba: np.ndarray, keys: list[str]) -> str:
@@ -129,7 +124,7 @@ def main() -> None:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")  # the model ships inside the package: never reach for a hub
     torch.set_num_threads(os.cpu_count() or 1)
     frame = training.training_frame(label_files=[training.labels_dir() / name for name in REAL])
-    rows = model.training_rows(features.context_frame(frame)).reset_index(drop=True)
+    rows = model.training_rows(frame).reset_index(drop=True)  # training_frame gave every row its context
     keys = list(load_scheme().keys)
     gold = rows["label"].astype(str).to_numpy()
     codes = np.array([keys.index(label) for label in gold])
@@ -138,7 +133,7 @@ def main() -> None:
     for number in (int(part) for part in args.run.split(",")):
         train, test = folds[number]
         print(f"fold {number} (seed {args.seed}): {len(train):,} training and {len(test):,} test sentences", flush=True)
-        ours = pipeline_proba(rows, train, test, keys)
+        ours = pipeline_proba(rows, train, test)
         encoder = Encoder(len(keys), epochs=args.epochs).fit(rows.iloc[train], codes[train])
         tuned = encoder.predict_proba(rows.iloc[test])
         print("\n".join([header, "|---|---|" + "---|" * len(keys) + "---|",

@@ -3,6 +3,9 @@
     parse -> features (words, attribution, speaker, context, outlet; chars off)
           -> classifier (logistic regression in two passes, the second also seeing its article's profile)
 
+A model trained with `--encoder` also carries `encoder_`, a fine-tuned text encoder (annotator/encoder.py): its
+probabilities are averaged with the pipeline's, and explanations stay the pipeline's weights.
+
 Logistic regression minimises log loss, a proper scoring rule, so its probabilities are calibrated without a
 held-out calibration split (which CalibratedClassifierCV would take from a small labelled set); the cross-validated
 calibration error is reported in every evaluation. Its linear weights also give the explanations. The classifier
@@ -30,7 +33,7 @@ from sklearn.pipeline import FeatureUnion, Pipeline
 from threadpoolctl import ThreadpoolController
 
 from annotator import classifier as article_classifier
-from annotator import features, outputs
+from annotator import encoder, features, outputs
 from annotator.outputs import card_path
 from annotator.scheme import load_scheme
 
@@ -136,6 +139,29 @@ def train(frame: pd.DataFrame, *, params: dict[str, Any] | None = None) -> Pipel
         return fit(build_pipeline(**(params or {})), rows, rows["label"].astype(str).to_numpy())
 
 
+def add_encoder(pipeline: Pipeline, frame: pd.DataFrame, *, epochs: int = 2,
+                progress: encoder.Steps | None = None) -> Pipeline:
+    """Fine-tune a text encoder on the rows that trained `pipeline` and attach it: the model then averages the two
+    models' probabilities. EncoderUnavailable without the optional extra."""
+    rows = training_rows(frame)
+    tuned = encoder.TextEncoder(epochs=epochs).fit(rows, rows["label"].astype(str).to_numpy(), progress=progress)
+    if list(tuned.classes_) != list(pipeline.classes_):
+        raise TrainingError(f"the encoder learnt labels {list(tuned.classes_)}, the pipeline {list(pipeline.classes_)}")
+    pipeline.encoder_ = tuned
+    return pipeline
+
+
+def encoder_of(pipeline: Pipeline) -> encoder.TextEncoder | None:
+    """The model's fine-tuned encoder, or None for a pipeline alone (the default)."""
+    return getattr(pipeline, "encoder_", None)
+
+
+def _blended(pipeline: Pipeline, frame: pd.DataFrame, proba: np.ndarray) -> np.ndarray:
+    """The pipeline's probabilities, averaged with its encoder's when it has one (both in `classes_` order)."""
+    tuned = encoder_of(pipeline)
+    return proba if tuned is None or not len(proba) else (proba + tuned.predict_proba(frame)) / 2
+
+
 def fit(estimator, rows: pd.DataFrame, labels: np.ndarray):
     """`estimator.fit(rows, labels)`, telling an annotator model which article each row belongs to."""
     return estimator.fit(rows, labels, **_routed(estimator, rows, "classifier__"))
@@ -174,10 +200,11 @@ def file_sha256(path: str | Path) -> str:
     return digest.hexdigest()
 
 
-def versions() -> dict[str, str]:
-    """The versions of what made a model: a model is loaded only by the same scikit-learn major.minor."""
+def versions(extra: tuple[str, ...] = ()) -> dict[str, str]:
+    """The versions of what made a model (and of the `extra` packages): a model is loaded only by the same
+    scikit-learn major.minor."""
     found = {"python": platform.python_version()}
-    for name in ("annotator", "scikit-learn", "numpy", "scipy", "pandas", "skops"):
+    for name in ("annotator", "scikit-learn", "numpy", "scipy", "pandas", "skops", *extra):
         try:
             found[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
@@ -211,15 +238,19 @@ def save(pipeline: Pipeline, path: str | Path, *, card: dict[str, Any]) -> dict[
     with outputs.atomic(path) as temporary:
         skops.io.dump(pipeline, temporary, compression=zipfile.ZIP_DEFLATED, compresslevel=6)
         digest = file_sha256(temporary)
+    tuned = encoder_of(pipeline)
     full = {
         "format": CARD_FORMAT,
         "features_version": features.VERSION,
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "model_file": path.name,
         "model_sha256": digest,
-        "versions": versions(),
+        "versions": versions(("torch", "transformers", encoder.BASE) if tuned else ()),
         "labels": [key for key in load_scheme().keys if key in set(pipeline.classes_)],
         "hyperparameters": hyperparameters(pipeline),
+        **({"encoder": {"base": tuned.base_, "epochs": tuned.epochs, "learning_rate": tuned.learning_rate,
+                        "seed": tuned.seed, "sentences": tuned.sentences_, "max_tokens": encoder.MAX_TOKENS,
+                        "combined": "mean of the pipeline's and the encoder's probabilities"}} if tuned else {}),
         **card,
     }
     outputs.write_text(card_path(path), json.dumps(full, indent=2, default=_plain) + "\n")
@@ -250,7 +281,8 @@ def read_card(path: str | Path) -> dict[str, Any]:
 def trusted_types() -> list[str]:
     """The only types a model file may hold beyond what skops trusts by itself: our own feature steps and their
     helpers, and scipy's CSR matrix. Anything else (code a forged file wants run) is refused."""
-    own = [f"{cls.__module__}.{cls.__qualname__}" for cls in (*features.SAVED_TYPES, article_classifier.ArticleProfile)]
+    own = [f"{cls.__module__}.{cls.__qualname__}"
+           for cls in (*features.SAVED_TYPES, article_classifier.ArticleProfile, encoder.TextEncoder)]
     return [*own, f"{sp.csr_matrix.__module__}.{sp.csr_matrix.__name__}"]
 
 
@@ -279,6 +311,11 @@ def load(path: str | Path) -> Pipeline:
     keys = load_scheme().keys
     if sorted(card.get("labels", [])) != sorted(keys):
         raise ModelLoadError(f"{path}: trained for labels {card.get('labels')}, the scheme has {keys}; retrain the model")
+    if "encoder" in card:
+        try:
+            encoder.libraries()
+        except encoder.EncoderUnavailable as error:
+            raise ModelLoadError(f"{path}: {error}") from None
     import skops.io
     from skops.io.exceptions import UntrustedTypesFoundException
 
@@ -291,6 +328,14 @@ def load(path: str | Path) -> Pipeline:
     if not isinstance(found, Pipeline) or [name for name, _ in found.steps] != list(STEPS):
         raise ModelLoadError(f"{path}: not an annotator model (it holds a {type(found).__name__}); train one with "
                              "`annotator train`")
+    tuned = encoder_of(found)
+    if ("encoder" in card) != (tuned is not None) or not isinstance(tuned, encoder.TextEncoder | None):
+        raise ModelLoadError(f"{path}: the file and its card disagree on the fine-tuned encoder")
+    if tuned is not None:
+        try:
+            tuned._network()  # now, so that a broken encoder is refused here and not at its first sentence
+        except ValueError as error:
+            raise ModelLoadError(f"{path}: {error}") from None
     return found
 
 
@@ -311,7 +356,7 @@ def predict(pipeline: Pipeline, frame: pd.DataFrame) -> pd.DataFrame:
     frame = _inputs(frame)
     with single_threaded():
         proba = probabilities(pipeline, frame) if len(frame) else np.zeros((0, len(pipeline.classes_)))
-    return _predictions(pipeline, proba, frame.index)
+    return _predictions(pipeline, _blended(pipeline, frame, proba), frame.index)
 
 
 def _predictions(pipeline: Pipeline, proba: np.ndarray, index: pd.Index) -> pd.DataFrame:
@@ -349,6 +394,7 @@ def predict_explain(
     with single_threaded():
         X = classifier.augmented(pipeline[:-1].transform(frame), article_ids(frame))  # features, then the profile
         proba = classifier.second_.predict_proba(X)
+    proba = _blended(pipeline, frame, proba)
     return _predictions(pipeline, proba, frame.index), _explanations(pipeline, X, proba.argmax(axis=1), top)
 
 

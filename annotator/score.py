@@ -493,13 +493,16 @@ def score_paths(
         digest = model.file_sha256(model_path)
     except OSError as error:
         raise model.ModelLoadError(f"{model_path}: cannot read the model ({error.strerror or error})") from None
-    cached_model(model_path, digest)  # fail before creating any output if the model does not load
+    loaded = cached_model(model_path, digest)  # fail before creating any output if the model does not load
+    # torch's threads, once started, do not survive a fork (a forked worker hangs at its first sentence): a model
+    # with a fine-tuned encoder is scored by workers started afresh
+    fork = sys.platform == "linux" and model.encoder_of(loaded) is None
     jobs = max(jobs or os.cpu_count() or 1, 1)
     report = ReportBuilder(scheme=scheme, max_articles=max_report_articles) if html else None
     articles = sentences = 0
     _STOPPING.clear()
     with ExitStack() as stack:
-        submit, window = stack.enter_context(executor(jobs, dask))
+        submit, window = stack.enter_context(executor(jobs, dask, fork=fork))
         writer: TableWriter = stack.enter_context(open_writer(out, record_schema(scheme, cues=cues), fmt))
         summaries = stack.enter_context(open_writer(summary, summary_schema(scheme))) if summary else None
         bar = stack.enter_context(_progress_bar(progress))

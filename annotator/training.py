@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import pandas as pd
 
-from annotator import evaluate, features, formats, model
+from annotator import encoder, evaluate, features, formats, model
 from annotator.config import labels_dir
 from annotator.records import digest
 from annotator.scheme import load_scheme
@@ -81,11 +82,24 @@ def data_hash(frame: pd.DataFrame) -> str:
     return digest.hexdigest()
 
 
-def fit(frame: pd.DataFrame, out: str | Path, *, folds: int = 5, progress: Progress | None = None) -> dict:
-    """Cross-validate (grouped by article), train on everything, save the model and its card; return the card."""
+def fit(frame: pd.DataFrame, out: str | Path, *, folds: int = 5, encoder_epochs: int = 0,
+        progress: Progress | None = None) -> dict:
+    """Cross-validate (grouped by article), train on everything, save the model and its card; return the card.
+    With `encoder_epochs`, also fine-tune a text encoder on everything (model.add_encoder); the card's
+    cross-validation stays the pipeline's (fine-tuning once per fold would take hours: bench/finetune.py does it)."""
     report = progress or (lambda fraction, message: None)
+    if encoder_epochs:
+        encoder.libraries()  # missing extras are said now, not after the cross-validation
     report(0.05, f"cross-validating on {len(frame)} sentences ({folds} folds, grouped by article) and training on all")
     evaluation, pipeline, seconds = evaluate.cross_validate_and_train(frame, folds=folds)
+    if encoder_epochs:
+        started = time.perf_counter()
+
+        def steps(done: int, total: int) -> None:
+            report(0.3 + 0.6 * done / total, f"fine-tuning the encoder: step {done:,} of {total:,}")
+
+        model.add_encoder(pipeline, frame, epochs=encoder_epochs, progress=steps)
+        seconds += time.perf_counter() - started
     card = {
         "training_data": {
             "sha256": data_hash(frame),

@@ -35,6 +35,10 @@ def render() -> None:
         st.info("No model yet: press **Train now** (or run `annotator train`).")
         return
     st.caption(f"{loaded.path} · id {loaded.id}")
+    if tuned := loaded.card.get("encoder"):
+        st.caption(f"With a fine-tuned encoder ({tuned.get('base')}, {tuned.get('epochs')} epochs): suggestions are the "
+                   "mean of its probabilities and the pipeline's. The cross-validation below is the pipeline's alone; "
+                   "the pair's is in the README's Accuracy section.")
     metrics = loaded.card.get("metrics", {}).get("cross_validation", {})
     _metrics(metrics, names)
     with st.expander("Model card"):

@@ -134,7 +134,7 @@ class TextEncoder:
         first, second = pair(rows)
         proba = np.zeros((len(first), len(self.classes_)))
         with self._lock, torch.inference_mode():
-            net = self._network()
+            net = self.network()
             tokens = self._tokenizer(first, second, truncation="longest_first", max_length=MAX_TOKENS)
             order = np.argsort([len(ids) for ids in tokens["input_ids"]], kind="stable")
             for start in range(0, len(order), SCORE_BATCH):
@@ -148,8 +148,9 @@ class TextEncoder:
         return self._tokenizer(first, second, truncation="longest_first", max_length=MAX_TOKENS, padding=True,
                                return_tensors="pt")
 
-    def _network(self):
-        """The network, rebuilt from the base architecture and `state_` the first time a loaded encoder is used."""
+    def network(self):
+        """The network, rebuilt from the base architecture and `state_` the first time a loaded encoder is used;
+        ValueError when the saved weights do not fit it."""
         if self._net is None:
             torch, transformers, minilm = libraries()
             path = str(minilm.get_model_path())

@@ -289,7 +289,8 @@ def trusted_types() -> list[str]:
 def load(path: str | Path) -> Pipeline:
     """A saved model, after checking its card: the file is unchanged, and the card format, the feature code
     version and scikit-learn major.minor are those of this installation. Models are skops files, not pickles:
-    loading one runs no code of the file's, and a type outside `trusted_types` is refused by name."""
+    loading one runs no code of the file's, and a type outside `trusted_types` is refused by name. A model with a
+    fine-tuned encoder needs the optional extra, and its weights must fit the installed base model."""
     path = Path(path)
     card = read_card(path)
     if card.get("format") != CARD_FORMAT:
@@ -333,7 +334,7 @@ def load(path: str | Path) -> Pipeline:
         raise ModelLoadError(f"{path}: the file and its card disagree on the fine-tuned encoder")
     if tuned is not None:
         try:
-            tuned._network()  # now, so that a broken encoder is refused here and not at its first sentence
+            tuned.network()  # now, so that a broken encoder is refused here and not at its first sentence
         except ValueError as error:
             raise ModelLoadError(f"{path}: {error}") from None
     return found

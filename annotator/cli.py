@@ -478,7 +478,8 @@ def score(
     summary: Annotated[Optional[Path], typer.Option(help="Per-article summary (.csv or .jsonl).")] = None,
     html: Annotated[Optional[Path], typer.Option(help="Highlighted, self-contained HTML report.")] = None,
     errors: Annotated[Optional[Path], typer.Option(help="Where bad inputs are listed (default: beside --out).")] = None,
-    jobs: Annotated[Optional[int], typer.Option(help="Worker processes (default: all cores).")] = None,
+    jobs: Annotated[Optional[int], typer.Option(
+        help="Worker processes (default: all cores; one for a model with a fine-tuned encoder).")] = None,
     dask: Annotated[Optional[str], typer.Option(help="'local' for a LocalCluster, or a scheduler tcp://HOST:PORT.")] = None,
     cues: Annotated[bool, typer.Option("--cues", help="Add a `cues` column: each sentence's top explanation terms.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,

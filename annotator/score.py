@@ -474,7 +474,8 @@ def score_paths(
     Writes one record per sentence to `out` (JSONL, CSV or Parquet, from `fmt` or the extension), and optionally a
     per-article `summary` (CSV or JSONL) and a highlighted `html` report (the first `max_report_articles` articles
     in full). `cues` adds each sentence's top explanation terms (a `cues` column); the report's tooltips show them
-    whether or not. Runs on `jobs` worker processes (default: all cores), or on Dask workers with `dask="local"` or
+    whether or not. Runs on `jobs` worker processes (default: all cores; one for a model with a fine-tuned encoder,
+    whose torch uses them all), or on Dask workers with `dask="local"` or
     a scheduler address, a part of about `part_bytes` of input at a time. Raises ModelLoadError if the model cannot
     be loaded, and OutputError before reading anything if an output would overwrite an input or the model; bad
     articles are reported and skipped (see the module docstring). Every output is written through a temporary
@@ -494,10 +495,12 @@ def score_paths(
     except OSError as error:
         raise model.ModelLoadError(f"{model_path}: cannot read the model ({error.strerror or error})") from None
     loaded = cached_model(model_path, digest)  # fail before creating any output if the model does not load
-    # torch's threads, once started, do not survive a fork (a forked worker hangs at its first sentence): a model
-    # with a fine-tuned encoder is scored by workers started afresh
-    fork = sys.platform == "linux" and model.encoder_of(loaded) is None
-    jobs = max(jobs or os.cpu_count() or 1, 1)
+    # A model with a fine-tuned encoder is scored by one process by default (torch uses every core in it: 28 s for
+    # 20 articles against 36 s on two workers), and by workers started afresh: torch's threads, once started, do not
+    # survive a fork (a forked worker hung at its first sentence).
+    tuned = model.encoder_of(loaded) is not None
+    fork = sys.platform == "linux" and not tuned
+    jobs = max(jobs or (1 if tuned else os.cpu_count()) or 1, 1)
     report = ReportBuilder(scheme=scheme, max_articles=max_report_articles) if html else None
     articles = sentences = 0
     _STOPPING.clear()

@@ -110,7 +110,9 @@ class TextEncoder:
             order = rng.permutation(len(codes))
             for start in range(0, len(codes), BATCH):
                 chosen = order[start:start + BATCH]
-                logits = net(**self._tokens([first[i] for i in chosen], [second[i] for i in chosen])).logits
+                pairs = self._tokens([first[i] for i in chosen], [second[i] for i in chosen], padding=True,
+                                     return_tensors="pt")
+                logits = net(**pairs).logits
                 loss = torch.nn.functional.cross_entropy(logits, torch.as_tensor(codes[chosen]))
                 loss.backward()
                 torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)
@@ -135,18 +137,18 @@ class TextEncoder:
         proba = np.zeros((len(first), len(self.classes_)))
         with self._lock, torch.inference_mode():
             net = self.network()
-            tokens = self._tokenizer(first, second, truncation="longest_first", max_length=MAX_TOKENS)
+            tokens = self._tokens(first, second)
             order = np.argsort([len(ids) for ids in tokens["input_ids"]], kind="stable")
             for start in range(0, len(order), SCORE_BATCH):
                 chosen = order[start:start + SCORE_BATCH]
                 batch = self._tokenizer.pad({key: [values[i] for i in chosen] for key, values in tokens.items()},
                                             return_tensors="pt")
                 proba[chosen] = torch.softmax(net(**batch).logits.double(), -1).numpy()
-        return proba / proba.sum(axis=1, keepdims=True) if len(proba) else proba
+        return proba
 
-    def _tokens(self, first: list[str], second: list[str]):
-        return self._tokenizer(first, second, truncation="longest_first", max_length=MAX_TOKENS, padding=True,
-                               return_tensors="pt")
+    def _tokens(self, first: list[str], second: list[str], **options):
+        """The pairs as token ids, each cut to MAX_TOKENS (the longer of the two, usually the context, loses tokens first)."""
+        return self._tokenizer(first, second, truncation="longest_first", max_length=MAX_TOKENS, **options)
 
     def network(self):
         """The network, rebuilt from the base architecture and `state_` the first time a loaded encoder is used;

@@ -4,10 +4,13 @@ bench/accuracy.py), for the chosen folds of grouped 5-fold cross-validation: our
 (annotator/encoder.py); and the mean of the two models' probabilities, which is what `annotator train --encoder` makes. Prints each fold's macro-F1 and per-class F1, then training and scoring
 speed of the fine-tuned model.
 
+With `--outlet NAME` it holds out one state-media outlet instead (train on every other outlet, test on that one), as
+bench/accuracy.py's leave-one-outlet-out run.
+
 Needs the optional extra `embeddings` (and torch: see the README). Slow on purpose: on 2 CPU cores one fold's fine-tuning
 (19,400 sentences, 2 epochs) takes about an hour, so the default runs fold 0 only.
 
-    .venv/bin/python bench/finetune.py [--run 0,1] [--epochs 2]
+    .venv/bin/python bench/finetune.py [--run 0,1 | --outlet TASS] [--epochs 2]
 """
 
 from __future__ import annotations
@@ -51,11 +54,26 @@ def line(name: str, gold: np.ndarray, proba: np.ndarray, keys: list[str]) -> str
     return f"| {name} | {result.macro_f1:.4f} | {per_class} | {result.accuracy:.4f} |"
 
 
+def splits(rows: pd.DataFrame, args: argparse.Namespace) -> list[tuple[str, tuple[np.ndarray, np.ndarray]]]:
+    """The (name, (train, test) positions) to run: the held-out outlets if any were named, else the chosen folds."""
+    if args.outlet:
+        unknown = sorted(set(args.outlet) - set(rows["outlet"].astype(str)))
+        if unknown:
+            raise SystemExit(f"no labelled sentences from outlet(s): {', '.join(unknown)}")
+        held = [rows["outlet"].astype(str).to_numpy() == outlet for outlet in args.outlet]
+        return [(f"held-out outlet {outlet}", (np.flatnonzero(~test), np.flatnonzero(test)))
+                for outlet, test in zip(args.outlet, held)]
+    folds = evaluate.grouped_folds(rows, 5, seed=args.seed)
+    return [(f"fold {number} (seed {args.seed})", folds[number]) for number in map(int, args.run.split(","))]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--run", default="0", help="the folds to run, comma-separated (of 0-4)")
     parser.add_argument("--epochs", type=int, default=2)
     parser.add_argument("--seed", type=int, default=0, help="the fold seed, as bench/accuracy.py's first")
+    parser.add_argument("--outlet", action="append", default=[],
+                        help="hold out this outlet instead of running folds (repeatable)")
     args = parser.parse_args()
     try:
         torch = encoder.libraries()[0]
@@ -66,11 +84,9 @@ def main() -> None:
     rows = model.training_rows(frame).reset_index(drop=True)  # training_frame gave every row its context
     keys = list(load_scheme().keys)
     gold = rows["label"].astype(str).to_numpy()
-    folds = evaluate.grouped_folds(rows, 5, seed=args.seed)
     header = "| model | macro-F1 | " + " | ".join(f"F1 {key}" for key in keys) + " | accuracy |"
-    for number in (int(part) for part in args.run.split(",")):
-        train, test = folds[number]
-        print(f"fold {number} (seed {args.seed}): {len(train):,} training and {len(test):,} test sentences", flush=True)
+    for name, (train, test) in splits(rows, args):
+        print(f"{name}: {len(train):,} training and {len(test):,} test sentences", flush=True)
         ours = pipeline_proba(rows, train, test)
         tuned, speeds = fine_tuned(rows.iloc[train], rows.iloc[test], gold[train], keys, args.epochs)
         print("\n".join([header, "|---|---|" + "---|" * len(keys) + "---|",

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from annotator import queue, training
+from annotator import queue, score, training
+from annotator.ui import common
 from apptest import APP, start
 from conftest import REPO_DIR
 from annotator.records import Article
@@ -143,6 +144,8 @@ def test_most_useful_next_caches_predictions_and_draws_from_them(db, model_path,
         assert len(cached) == 4
         least_sure = cached.sort_values(["margin", "sentence_id"])["sentence_id"].iloc[0]
         text = store.sentence(least_sure)["text"]
+    # the fill scored with the model the pages use, not a second copy of it in memory
+    assert list(score._MODELS.values()) == [common.current_model().pipeline]
     assert "<mark" in shown(at)
     at.button(key=f"label-{FIRST}").click().run()
     assert len(labels(db)) == 1 and text  # labelled one of the queue's sentences

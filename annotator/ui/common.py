@@ -58,9 +58,12 @@ def store() -> Store:
 
 @st.cache_resource(show_spinner=False, max_entries=4)
 def _model(path: str, mtime_ns: int, size: int) -> LoadedModel:
-    from annotator import model  # scikit-learn loads with the first model, not with the app
+    from annotator import model, score  # scikit-learn loads with the first model, not with the app
 
-    return LoadedModel(Path(path), model.load(path), model.read_card(path), queue.model_id(path))
+    card = model.read_card(path)
+    # score's per-process copy, so that the queue's prediction fill (which scores through score) shares it
+    pipeline = score.cached_model(path, card.get("model_sha256"))
+    return LoadedModel(Path(path), pipeline, card, queue.model_id(path))
 
 
 def current_model() -> LoadedModel | None:

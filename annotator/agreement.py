@@ -7,6 +7,7 @@ another labels is a disagreement worth adjudicating.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from itertools import combinations
 
 import krippendorff
@@ -39,9 +40,29 @@ def cohen_kappa(a: pd.Series | list[str], b: pd.Series | list[str]) -> float:
     return float(cohen_kappa_score(a, b))
 
 
+@dataclass(frozen=True)
+class Summary:
+    """Every figure of `annotator agreement` and the Agreement page, from one `overlap` of the labels."""
+
+    shared: int  # sentences with two or more reviewers
+    alpha: float
+    pairwise: pd.DataFrame
+    per_label: pd.DataFrame
+    disputes: pd.DataFrame
+
+
+def summarize(labels: pd.DataFrame) -> Summary:
+    """Alpha, kappa per pair, per-label agreement and the disagreements, pivoting the labels once, not once each."""
+    wide = overlap(labels)
+    return Summary(len(wide), _alpha(wide), _pairwise(wide), _per_label(wide), _disagreements(wide))
+
+
 def pairwise_kappa(labels: pd.DataFrame) -> pd.DataFrame:
     """Cohen's kappa for every pair of reviewers over the sentences both labelled (`n` of them)."""
-    wide = overlap(labels)
+    return _pairwise(overlap(labels))
+
+
+def _pairwise(wide: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for first, second in combinations(sorted(wide.columns), 2):
         both = wide[[first, second]].dropna()
@@ -61,7 +82,10 @@ def pairwise_kappa(labels: pd.DataFrame) -> pd.DataFrame:
 
 def coincidences(labels: pd.DataFrame) -> pd.DataFrame:
     """Krippendorff's coincidence matrix (nominal): pairable values per category pair, over sentences with ≥2 labels."""
-    wide = overlap(labels)
+    return _coincidences(overlap(labels))
+
+
+def _coincidences(wide: pd.DataFrame) -> pd.DataFrame:
     if wide.empty:
         return pd.DataFrame(dtype=float)
     long = wide.stack().rename("label").reset_index()
@@ -76,7 +100,10 @@ def coincidences(labels: pd.DataFrame) -> pd.DataFrame:
 def krippendorff_alpha(labels: pd.DataFrame) -> float:
     """Krippendorff's alpha for nominal data (the `krippendorff` package), any number of reviewers, missing labels
     allowed; NaN if undefined (fewer than two labels in use, or no sentence with two reviewers)."""
-    wide = overlap(labels)
+    return _alpha(overlap(labels))
+
+
+def _alpha(wide: pd.DataFrame) -> float:
     categories = sorted(set(wide.stack().dropna())) if not wide.empty else []
     if len(categories) < 2:
         return float("nan")
@@ -86,7 +113,11 @@ def krippendorff_alpha(labels: pd.DataFrame) -> float:
 
 def per_label_agreement(labels: pd.DataFrame) -> pd.DataFrame:
     """For each label: how often a pairable value of it is matched by the other reviewers' (specific agreement)."""
-    matrix = coincidences(labels)
+    return _per_label(overlap(labels))
+
+
+def _per_label(wide: pd.DataFrame) -> pd.DataFrame:
+    matrix = _coincidences(wide)
     if matrix.empty:
         return pd.DataFrame(columns=["label", "pairable", "agreement"])
     totals = matrix.sum(axis=1)
@@ -101,7 +132,10 @@ def per_label_agreement(labels: pd.DataFrame) -> pd.DataFrame:
 
 def disagreements(labels: pd.DataFrame) -> pd.DataFrame:
     """Sentences whose reviewers chose different labels: one row each, a column per reviewer, plus `labels` seen."""
-    wide = overlap(labels)
+    return _disagreements(overlap(labels))
+
+
+def _disagreements(wide: pd.DataFrame) -> pd.DataFrame:
     differing = wide[_differs(wide)]
     out = differing.copy()
     seen = differing.stack().dropna().groupby(level=0).unique().reindex(differing.index) if len(differing) else []
@@ -118,10 +152,11 @@ def _differs(wide: pd.DataFrame) -> pd.Series:
     return (wide.stack().dropna().groupby(level=0).nunique() > 1).reindex(wide.index, fill_value=False)
 
 
-def to_settle(labels: pd.DataFrame, adjudicated: set[str]) -> pd.DataFrame:
+def to_settle(labels: pd.DataFrame, adjudicated: set[str], found: pd.DataFrame | None = None) -> pd.DataFrame:
     """The disputes still open, in article order: one row per sentence with `votes` (reviewer -> label), the sorted
-    `pair` of labels seen (a tuple), and the context columns of `labels` (outlet, article_id, start, text, ...)."""
-    found = disagreements(labels[list(COLUMNS)])
+    `pair` of labels seen (a tuple), and the context columns of `labels` (outlet, article_id, start, text, ...).
+    `found` is `disagreements(labels)` when the caller has it already (a `Summary`'s `disputes`)."""
+    found = disagreements(labels[list(COLUMNS)]) if found is None else found
     found = found[~found["sentence_id"].isin(adjudicated)]
     shown = [c for c in CONTEXT if c in labels.columns]
     context = labels.drop_duplicates("sentence_id").set_index("sentence_id")[shown]

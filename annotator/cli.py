@@ -322,10 +322,11 @@ def agreement(db: DbOption = None) -> None:
         typer.echo("No sentence has labels from two reviewers yet, so there is no agreement to measure: "
                    "label some of the same sentences (the app's overlap share does this).")
         return
-    typer.echo(f"Krippendorff's alpha (nominal): {agree.krippendorff_alpha(labels):.3f}")
-    for name, table in (("Cohen's kappa per pair", agree.pairwise_kappa(labels)),
-                        ("per-label agreement", agree.per_label_agreement(labels)),
-                        ("disagreements", agree.disagreements(labels))):
+    figures = agree.summarize(labels)
+    typer.echo(f"Krippendorff's alpha (nominal): {figures.alpha:.3f}")
+    for name, table in (("Cohen's kappa per pair", figures.pairwise),
+                        ("per-label agreement", figures.per_label),
+                        ("disagreements", figures.disputes)):
         typer.echo(f"\n{name}")
         echo_frame(table)
 

@@ -37,11 +37,9 @@ def team(store: Store) -> None:
 def agreement_page(store: Store) -> None:
     """As `ui/agreement_page.py`: kappa per pair, alpha, per-label agreement and the disagreements table."""
     labels = store.current_labels(shared=True)[[*PAIRS, "text"]]
-    agreement.krippendorff_alpha(labels)
-    agreement.pairwise_kappa(labels)
-    agreement.per_label_agreement(labels)
+    figures = agreement.summarize(labels)
     store.adjudications()
-    agreement.to_settle(labels, set())
+    agreement.to_settle(labels, set(), figures.disputes)
 
 
 def main() -> None:

@@ -109,3 +109,16 @@ def test_open_disputes_come_one_per_sentence_with_every_vote_and_settled_ones_dr
     figures = agreement.per_reviewer(labels[["sentence_id", "reviewer", "label"]]).set_index("reviewer")
     assert figures.loc["ann", "shared"] == 3 and figures.loc["ann", "disputes"] == 2
     assert figures.loc["ann", "agreement"] == 2 / 4  # s1: bob no; s2: bob yes; s3: bob no, cy yes
+
+
+def test_summary_holds_the_same_figures_as_the_functions_one_by_one() -> None:
+    labels = frame(KRIPPENDORFF)
+    figures = agreement.summarize(labels)
+    assert figures.shared == 11
+    assert figures.alpha == pytest.approx(0.743, abs=5e-4)
+    pd.testing.assert_frame_equal(figures.pairwise, pairwise_kappa(labels))
+    pd.testing.assert_frame_equal(figures.per_label, per_label_agreement(labels))
+    pd.testing.assert_frame_equal(figures.disputes, disagreements(labels))
+    assert agreement.to_settle(labels, set(), figures.disputes).equals(agreement.to_settle(labels, set()))
+    empty = agreement.summarize(frame({"A": [1], "B": [None]}))
+    assert empty.shared == 0 and math.isnan(empty.alpha) and empty.disputes.empty

@@ -17,21 +17,19 @@ def render() -> None:
     scheme = common.scheme()
     _overlap_setting()
     labels = store.current_labels(shared=True)[["sentence_id", "reviewer", "label", "text"]]
-    shared = agreement.overlap(labels)
-    if shared.empty:
+    figures = agreement.summarize(labels)
+    if not figures.shared:
         st.info("No sentence has labels from two reviewers yet. Raise the overlap share so reviewers meet.")
         return
-    alpha = agreement.krippendorff_alpha(labels)
     left, right = st.columns(2)
-    left.metric("Krippendorff's alpha (nominal)", "–" if math.isnan(alpha) else f"{alpha:.3f}")
-    right.metric("Sentences with ≥2 reviewers", len(shared))
+    left.metric("Krippendorff's alpha (nominal)", "–" if math.isnan(figures.alpha) else f"{figures.alpha:.3f}")
+    right.metric("Sentences with ≥2 reviewers", figures.shared)
     st.subheader("Cohen's kappa per pair")
-    st.dataframe(agreement.pairwise_kappa(labels), hide_index=True)
+    st.dataframe(figures.pairwise, hide_index=True)
     st.subheader("Agreement per label")
-    per_label = agreement.per_label_agreement(labels)
-    per_label["label"] = [scheme.get(key).name for key in per_label["label"]]
+    per_label = figures.per_label.assign(label=[scheme.get(key).name for key in figures.per_label["label"]])
     st.dataframe(per_label, hide_index=True)
-    _disagreements(store, labels)
+    _disagreements(store, labels, figures.disputes)
 
 
 def _overlap_setting() -> None:
@@ -45,12 +43,12 @@ def _overlap_setting() -> None:
     )
 
 
-def _disagreements(store, labels) -> None:
+def _disagreements(store, labels, found) -> None:
     """The disputes as a table (display names, each reviewer's label), settled one by one on the Review page."""
     scheme = common.scheme()
     st.subheader("Disagreements")
     settled = store.adjudications().set_index("sentence_id")["label"]
-    disputes = agreement.to_settle(labels, set())
+    disputes = agreement.to_settle(labels, set(), found)
     if disputes.empty:
         st.success("The reviewers agree on every shared sentence.")
         return

@@ -398,6 +398,9 @@ def train(
                                 progress=progress)
     metrics = card["metrics"]["cross_validation"]
     typer.echo(evaluate.Evaluation.from_dict(metrics).table())
+    if "encoder" in card:
+        typer.echo("\nThis cross-validation is the pipeline's alone: fine-tuning the encoder once per fold takes hours. "
+                   "The pair's, fold by fold, is in the README's Accuracy section (bench/finetune.py).")
     typer.echo(f"\nmodel: {out}\ncard:  {out}.card.json")
     if json_out:
         outputs.write_text(json_out, json.dumps(metrics, indent=2) + "\n")

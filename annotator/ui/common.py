@@ -263,7 +263,8 @@ def train_panel() -> None:
         st.error(f"Training failed: {job.error}")
     elif job.card:
         metrics = job.card.get("metrics", {}).get("cross_validation", {})
-        st.success(f"New model trained: cross-validated macro-F1 {metrics.get('macro_f1', float('nan')):.3f}")
+        whose = " (the pipeline's, without its encoder)" if "encoder" in job.card else ""
+        st.success(f"New model trained: cross-validated macro-F1{whose} {metrics.get('macro_f1', float('nan')):.3f}")
 
 
 def _train_progress(job: TrainingJob) -> None:
